@@ -1,0 +1,94 @@
+"""Per-source rate budgets: token buckets that every read, write and sync draws from.
+
+A budget holds one or more limits (QuickBooks: 10 per second *and* 500 per minute per realm). A 429
+from the source pauses the whole budget for ``Retry-After`` seconds, so every caller sharing it backs
+off together instead of each discovering the throttle on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+__all__ = ["Limit", "RateBudget"]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``rate`` requests per ``per`` seconds, allowing bursts of ``burst`` (defaults to the rate)."""
+
+    rate: float
+    per: float = 1.0
+    burst: float | None = None
+
+    @property
+    def capacity(self) -> float:
+        return self.burst if self.burst is not None else max(1.0, self.rate)
+
+    @property
+    def refill_per_second(self) -> float:
+        return self.rate / self.per
+
+
+class _Bucket:
+    def __init__(self, limit: Limit, now: float) -> None:
+        self.limit = limit
+        self.tokens = limit.capacity
+        self.updated = now
+
+    def refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.limit.capacity, self.tokens + elapsed * self.limit.refill_per_second)
+        self.updated = now
+
+    def wait_time(self) -> float:
+        if self.tokens >= 1.0:
+            return 0.0
+        return (1.0 - self.tokens) / self.limit.refill_per_second
+
+
+class RateBudget:
+    """In-process token buckets for one source (and realm). ``await budget.acquire()`` before a call.
+
+    >>> budget = RateBudget("quickbooks:9341", [Limit(10, 1.0), Limit(500, 60.0)])
+    """
+
+    def __init__(self, name: str, limits: list[Limit], *, clock=time.monotonic) -> None:
+        self.name = name
+        self._clock = clock
+        now = clock()
+        self._buckets = [_Bucket(limit, now) for limit in limits]
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+        self.waited_seconds = 0.0
+
+    async def acquire(self) -> None:
+        async with self._lock:  # FIFO: callers queue up instead of racing for refilled tokens
+            while True:
+                now = self._clock()
+                for bucket in self._buckets:
+                    bucket.refill(now)
+                wait = max([self._paused_until - now] + [b.wait_time() for b in self._buckets])
+                if wait <= 0:
+                    for bucket in self._buckets:
+                        bucket.tokens -= 1.0
+                    return
+                self.waited_seconds += wait
+                await asyncio.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Stop handing out tokens for ``seconds`` (called on a 429 with ``Retry-After``)."""
+        self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+
+    def snapshot(self) -> dict[str, float]:
+        now = self._clock()
+        for bucket in self._buckets:
+            bucket.refill(now)
+        tightest = min(self._buckets, key=lambda b: b.tokens / b.limit.capacity)
+        return {
+            "limit_per_second": min(b.limit.refill_per_second for b in self._buckets),
+            "capacity": tightest.limit.capacity,
+            "available": round(max(0.0, tightest.tokens), 3),
+            "paused_for": round(max(0.0, self._paused_until - now), 3),
+        }

@@ -1,0 +1,167 @@
+"""The hub's settings: one pydantic-settings root, read once at start-up and then frozen.
+
+Sources, highest priority first: keyword arguments, ``HUB_*`` environment variables (nested with
+``__``, e.g. ``HUB_QUICKBOOKS__REALM_ID``), a ``.env`` file, then a TOML file named by
+``HUB_CONFIG_FILE`` (default ``hub.toml`` in the working directory, if present).
+
+>>> Settings(quickbooks={"realm_id": "9341"}).quickbooks.realm_id
+'9341'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = [
+    "FaultSettings",
+    "FreshnessSettings",
+    "HttpSettings",
+    "NotionSettings",
+    "QuickBooksSettings",
+    "SandboxSettings",
+    "Settings",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+QUICKBOOKS_BASE_URLS = {
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com",
+    "production": "https://quickbooks.api.intuit.com",
+}
+
+
+class HttpSettings(BaseModel):
+    """Shared knobs of the one HTTP layer."""
+
+    model_config = _FROZEN
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_attempts: int = Field(4, ge=1, le=10)
+    backoff_base: float = Field(0.2, ge=0, description="first retry waits about this long, then doubles")
+    max_retry_wait: float = Field(30.0, gt=0, description="never wait longer than this between attempts")
+    breaker_failures: int = Field(5, ge=1, description="consecutive failures that open the circuit")
+    breaker_cooldown: float = Field(30.0, gt=0, description="seconds the circuit stays open")
+    max_connections: int = 50
+
+
+class NotionSettings(BaseModel):
+    """Notion API: https://developers.notion.com/reference/intro"""
+
+    model_config = _FROZEN
+    enabled: bool = True
+    base_url: str = "https://api.notion.com"
+    token: SecretStr | None = None
+    # 2025-09-03 is the first version with data sources; configurable for workspaces pinned elsewhere.
+    version: str = "2025-09-03"
+    rate_per_second: float = Field(3.0, gt=0)
+    rate_burst: int = Field(3, ge=1)
+
+
+class QuickBooksSettings(BaseModel):
+    """QuickBooks Online Accounting API with OAuth 2.0 (Intuit)."""
+
+    model_config = _FROZEN
+    enabled: bool = True
+    environment: Literal["sandbox", "production"] = "sandbox"
+    base_url: str | None = None
+    authorize_url: str = "https://appcenter.intuit.com/connect/oauth2"
+    token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    redirect_uri: str = "http://127.0.0.1:8000/auth/quickbooks/callback"
+    scopes: str = "com.intuit.quickbooks.accounting"
+    realm_id: str | None = None
+    minor_version: int = 75
+    rate_per_second: float = Field(10.0, gt=0)
+    rate_per_minute: float = Field(500.0, gt=0)
+
+    @property
+    def api_base_url(self) -> str:
+        return self.base_url or QUICKBOOKS_BASE_URLS[self.environment]
+
+
+class FaultSettings(BaseModel):
+    """Fault knobs of one sandbox simulator."""
+
+    model_config = _FROZEN
+    latency_ms: float = Field(0.0, ge=0)
+    error_rate: float = Field(0.0, ge=0, le=1)
+    burst_429: int = Field(0, ge=0, description="answer the next N requests with 429")
+    outage: bool = False
+
+
+class SandboxSettings(BaseModel):
+    model_config = _FROZEN
+    notion: FaultSettings = FaultSettings()
+    quickbooks: FaultSettings = FaultSettings()
+    enforce_rate_limits: bool = True
+
+
+class FreshnessSettings(BaseModel):
+    """Max age (seconds) of mirrored records before a read goes upstream again."""
+
+    model_config = _FROZEN
+    customers: float = Field(300.0, ge=0)
+    balances: float = Field(60.0, ge=0)
+
+
+def _default_database_url() -> str:
+    return "sqlite+aiosqlite:///.hub/hub.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str = Field(default_factory=_default_database_url)
+    # Fernet key (urlsafe base64, 32 bytes) that encrypts OAuth credentials at rest. When unset the
+    # hub creates one beside the SQLite database (mode 0600) so a demo needs no set-up.
+    secret_key: SecretStr | None = None
+    mappings_dir: Path | None = None
+    http: HttpSettings = HttpSettings()
+    notion: NotionSettings = NotionSettings()
+    quickbooks: QuickBooksSettings = QuickBooksSettings()
+    freshness: FreshnessSettings = FreshnessSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        # Accept the plain URLs people paste and pick the async driver for them.
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value[len("sqlite:///"):]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("HUB_CONFIG_FILE", "hub.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if toml_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        sources.append(file_secret_settings)
+        return tuple(sources)
