@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import email.utils
+import json as jsonlib
 import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -255,10 +257,13 @@ class SourceClient:
         self.health.last_error_message = str(error)
 
     async def json(self, method: str, path: str, *, endpoint: str, **kwargs: Any) -> Any:
-        """``request`` and decode the JSON body; an unreadable body is ``UpstreamBadResponse``."""
+        """``request`` and decode the JSON body; an unreadable body is ``UpstreamBadResponse``.
+
+        JSON numbers with a fraction decode to ``Decimal``: vendor amounts never pass through float.
+        """
         response = await self.request(method, path, endpoint=endpoint, **kwargs)
         try:
-            return response.json()
+            return jsonlib.loads(response.content, parse_float=Decimal)
         except ValueError:
             raise UpstreamBadResponse(self.source, f"{endpoint} answered with a body that is not JSON",
                                       status=response.status_code) from None
