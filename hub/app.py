@@ -1,0 +1,48 @@
+"""The ASGI application: GraphQL at ``/graphql`` (GraphiQL in a browser), ``/metrics``, ``/healthz``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.http.metrics import CONTENT_TYPE_LATEST
+from hub.runtime import Hub
+from hub.settings import Settings
+from schema import HubGraphQL, build_schema
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *,
+               transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.hub = await Hub.start(settings, transports=transports)
+        try:
+            yield
+        finally:
+            await app.state.hub.close()
+
+    async def metrics(request: Request) -> Response:
+        return Response(request.app.state.hub.upstreams.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    graphql = HubGraphQL(build_schema(), graphql_ide="graphiql")
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

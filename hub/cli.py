@@ -1,0 +1,286 @@
+"""The ``hub`` command: serve, demo, check, auth, identity overrides, sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import webbrowser
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from hub.errors import HubError
+from hub.settings import Settings
+
+app = typer.Typer(help="Sales Hub: one GraphQL endpoint over Notion, QuickBooks Online and more.",
+                  no_args_is_help=True, add_completion=False)
+auth_app = typer.Typer(help="Authorise the hub with a vendor (OAuth).", no_args_is_help=True)
+identity_app = typer.Typer(help="Inspect and override how source records are merged into customers.",
+                           no_args_is_help=True)
+app.add_typer(auth_app, name="auth")
+app.add_typer(identity_app, name="identity")
+console = Console()
+
+HostOpt = Annotated[str, typer.Option(help="interface to listen on")]
+PortOpt = Annotated[int, typer.Option(help="port to listen on")]
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except Exception as exc:  # pydantic's ValidationError lists every bad setting
+        console.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(1)
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
+    """Serve the hub against the configured (real or sandbox) sources."""
+    from hub.app import create_app
+
+    settings = _settings()
+    _logging(settings)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+async def _demo(host: str, port: int, database: Path) -> None:
+    from hub.app import create_app
+    from hub.runtime import quickbooks_credential_key
+    from hub.sandbox.runner import SandboxServers, sandbox_authorization_code, sandbox_settings
+    from hub.store import Store
+
+    base = Settings()
+    sandbox = SandboxServers(settings=base.sandbox)
+    urls = await sandbox.start()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (database, database.with_suffix(".key")):
+        stale.unlink(missing_ok=True)
+    overrides = sandbox_settings(urls)
+    overrides["database_url"] = f"sqlite+aiosqlite:///{database}"
+    settings = _settings(**overrides)
+    _logging(settings)
+    q = settings.quickbooks
+    # The hub is authorised exactly as with the real QuickBooks: authorization code, then tokens.
+    code, realm = await sandbox_authorization_code(q.authorize_url, client_id=q.client_id or "",
+                                                   redirect_uri=q.redirect_uri, scopes=q.scopes)
+    store = await Store.open(settings.database_url, secret_key=settings.secret_key)
+    try:
+        await _exchange_and_save(settings, store, code, realm)
+    finally:
+        await store.close()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
+                                           log_level="warning", access_log=False))
+    console.print(f"[green]Sales Hub demo[/green] GraphiQL: http://{host}:{port}/graphql  "
+                  f"metrics: http://{host}:{port}/metrics")
+    console.print(f"sandbox simulators: notion {urls['notion']}  quickbooks {urls['quickbooks']}  "
+                  f"(credential {quickbooks_credential_key(q)})")
+    try:
+        await server.serve()
+    finally:
+        await sandbox.stop()
+
+
+async def _exchange_and_save(settings: Settings, store: Any, code: str, realm: str) -> None:
+    from hub.http import Upstreams
+    from hub.http.oauth import exchange_authorization_code
+    from hub.runtime import quickbooks_credential_key
+
+    q = settings.quickbooks
+    if q.realm_id and realm != q.realm_id:
+        raise HubError(f"QuickBooks authorised company {realm}, but HUB_QUICKBOOKS__REALM_ID is {q.realm_id}")
+    assert q.client_id is not None and q.client_secret is not None
+    upstreams = Upstreams(settings.http)
+    try:
+        token = await exchange_authorization_code(
+            upstreams, token_url=q.token_url, client_id=q.client_id, client_secret=q.client_secret,
+            code=code, redirect_uri=q.redirect_uri)
+    finally:
+        await upstreams.aclose()
+    await store.tokens.save(f"quickbooks:{realm}" if not q.realm_id else quickbooks_credential_key(q), token)
+
+
+@app.command()
+def demo(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
+         database: Annotated[Path, typer.Option(help="demo store (recreated at start)")] = Path(".hub/demo.db"),
+         ) -> None:
+    """Start the sandboxed costume shop (Notion and QuickBooks simulators) and GraphiQL over it."""
+    try:
+        asyncio.run(_demo(host, port, database))
+    except HubError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def check() -> None:
+    """Validate settings and mappings, then ping every enabled source."""
+    from hub.runtime import Hub
+
+    async def run() -> list[tuple[str, str, str]]:
+        rows: list[tuple[str, str, str]] = [("settings", "ok", "loaded")]
+        settings = _settings()
+        hub = await Hub.start(settings)
+        try:
+            rows.append(("mappings", "ok", ", ".join(f"{m.entity}/{m.source}" for m in
+                                                    hub.mappings.for_entity("customer"))))
+            rows.append(("store", "ok", hub.store.dialect))
+            for name, source in hub.sources.items():
+                try:
+                    result = await source.ping()
+                    rows.append((name, "ok" if result.ok else "FAIL", result.detail))
+                except HubError as exc:
+                    rows.append((name, "FAIL", f"{exc.code}: {exc}"))
+        finally:
+            await hub.close()
+        return rows
+
+    try:
+        rows = asyncio.run(run())
+    except HubError as exc:
+        _fail(exc)
+        return
+    table = Table("check", "result", "detail")
+    for row in rows:
+        table.add_row(*row, style=None if row[1] == "ok" else "red")
+    console.print(table)
+    if any(row[1] != "ok" for row in rows):
+        raise typer.Exit(1)
+
+
+@auth_app.command("quickbooks")
+def auth_quickbooks(
+    code: Annotated[str | None, typer.Option(help="authorization code, if you already have one")] = None,
+    realm_id: Annotated[str | None, typer.Option(help="realmId from the redirect")] = None,
+    open_browser: Annotated[bool, typer.Option(help="open the consent page in a browser")] = True,
+) -> None:
+    """Authorise with QuickBooks Online (authorization-code grant) and store the tokens encrypted."""
+    from hub.store import Store
+
+    settings = _settings()
+    q = settings.quickbooks
+    if not q.client_id or not q.client_secret:
+        _fail(HubError("set HUB_QUICKBOOKS__CLIENT_ID and HUB_QUICKBOOKS__CLIENT_SECRET first"))
+    if code is None:
+        state = secrets.token_urlsafe(16)
+        url = f"{q.authorize_url}?" + urlencode({"client_id": q.client_id, "response_type": "code",
+                                                 "scope": q.scopes, "redirect_uri": q.redirect_uri,
+                                                 "state": state})
+        console.print(f"Open this page, approve, then paste the full URL you were redirected to:\n{url}")
+        if open_browser and not os.environ.get("CI"):
+            webbrowser.open(url)
+        redirected = typer.prompt("redirected URL")
+        query = parse_qs(urlsplit(redirected).query)
+        if query.get("state", [""])[0] != state:
+            _fail(HubError("the redirect's state does not match; start again"))
+        code = query.get("code", [""])[0]
+        realm_id = query.get("realmId", [realm_id or ""])[0]
+    realm = realm_id or q.realm_id
+    if not code or not realm:
+        _fail(HubError("need both an authorization code and a realmId"))
+    assert code is not None and realm is not None
+
+    async def run() -> None:
+        store = await Store.open(settings.database_url, secret_key=settings.secret_key)
+        try:
+            await _exchange_and_save(settings, store, code, realm)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(run())
+    except HubError as exc:
+        _fail(exc)
+    console.print(f"[green]authorised[/green] QuickBooks company {realm}; tokens stored encrypted.")
+
+
+def _run_directory(action: Any) -> Any:
+    from hub.runtime import Hub
+
+    async def run() -> Any:
+        hub = await Hub.start(_settings())
+        try:
+            await hub.directory.ensure_fresh()
+            return await action(hub)
+        finally:
+            await hub.close()
+
+    try:
+        return asyncio.run(run())
+    except HubError as exc:
+        _fail(exc)
+
+
+@identity_app.command("list")
+def identity_list() -> None:
+    """Every source record and the customer it is linked to, with the rule and confidence."""
+    async def action(hub: Any) -> list[Any]:
+        return sorted(await hub.store.load_links(), key=lambda l: (l.entity_id, l.source))
+
+    table = Table("customer", "source", "external id", "rule", "confidence", "override")
+    for link in _run_directory(action):
+        table.add_row(link.entity_id, link.source, link.external_id, link.rule, f"{link.confidence:.2f}",
+                      "yes" if link.overridden else "")
+    console.print(table)
+
+
+@identity_app.command("link")
+def identity_link(customer: str, source: str, external_id: str) -> None:
+    """Attach SOURCE record EXTERNAL_ID to CUSTOMER (a hub entity id or GraphQL id)."""
+    from schema.ids import from_global_id
+
+    try:
+        customer = from_global_id(customer)[1]
+    except ValueError:
+        pass  # already a plain entity id
+    entity = _run_directory(lambda hub: hub.directory.link(customer, source, external_id))
+    console.print(f"linked {source}:{external_id} to {entity}")
+
+
+@identity_app.command("unlink")
+def identity_unlink(source: str, external_id: str) -> None:
+    """Make SOURCE record EXTERNAL_ID a customer of its own."""
+    entity = _run_directory(lambda hub: hub.directory.unlink(source, external_id))
+    console.print(f"{source}:{external_id} is now customer {entity}")
+
+
+@app.command()
+def sandbox(host: HostOpt = "127.0.0.1",
+            notion_port: Annotated[int, typer.Option()] = 8101,
+            quickbooks_port: Annotated[int, typer.Option()] = 8102) -> None:
+    """Serve only the simulators (for benchmarks or for pointing a separate hub at them)."""
+    from hub.sandbox.runner import SandboxServers
+
+    async def run() -> None:
+        servers = SandboxServers(host=host, settings=Settings().sandbox)
+        urls = await servers.start({"notion": notion_port, "quickbooks": quickbooks_port})
+        console.print(f"notion {urls['notion']}  quickbooks {urls['quickbooks']}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await servers.stop()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,98 @@
+"""The running hub: settings, store, HTTP layer, connectors, mappings and the customer directory,
+wired once at start-up. A bad mapping or missing setting stops start-up here, never a query."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from connectors.base import RecordSource
+from connectors.notion import NotionConnector
+from connectors.quickbooks import QuickBooksConnector
+from hub.customers import CustomerDirectory
+from hub.errors import ConfigError
+from hub.http import Limit, Upstreams
+from hub.http.oauth import OAuth2RefreshAuth
+from hub.settings import QuickBooksSettings, Settings
+from hub.store import Store
+from mappings import MappingSet, load_mappings
+
+__all__ = ["Hub", "quickbooks_credential_key"]
+
+log = logging.getLogger("hub")
+
+
+def quickbooks_credential_key(settings: QuickBooksSettings) -> str:
+    return f"quickbooks:{settings.realm_id}"
+
+
+def _quickbooks_app_url(settings: QuickBooksSettings) -> str:
+    return ("https://app.sandbox.qbo.intuit.com" if settings.environment == "sandbox"
+            else "https://app.qbo.intuit.com")
+
+
+def build_sources(settings: Settings, upstreams: Upstreams, store: Store) -> dict[str, RecordSource]:
+    sources: dict[str, RecordSource] = {}
+    if settings.notion.enabled:
+        n = settings.notion
+        if n.token is None:
+            raise ConfigError("notion: HUB_NOTION__TOKEN is not set (an internal integration secret); "
+                              "set it, or disable Notion with HUB_NOTION__ENABLED=false")
+        client = upstreams.client("notion", n.base_url, limits=[Limit(n.rate_per_second, 1.0, n.rate_burst)],
+                                  **NotionConnector.client_options(n.token, n.version))
+        sources["notion"] = NotionConnector(client)
+    if settings.quickbooks.enabled:
+        q = settings.quickbooks
+        missing = [name for name, value in (("HUB_QUICKBOOKS__CLIENT_ID", q.client_id),
+                                            ("HUB_QUICKBOOKS__CLIENT_SECRET", q.client_secret),
+                                            ("HUB_QUICKBOOKS__REALM_ID", q.realm_id)) if not value]
+        if missing:
+            raise ConfigError(f"quickbooks: {', '.join(missing)} not set; set them, or disable QuickBooks "
+                              "with HUB_QUICKBOOKS__ENABLED=false")
+        assert q.client_secret is not None and q.realm_id is not None and q.client_id is not None
+        auth = OAuth2RefreshAuth(
+            source="quickbooks", token_url=q.token_url, client_id=q.client_id,
+            client_secret=q.client_secret, store=store.tokens, key=quickbooks_credential_key(q))
+        client = upstreams.client(
+            "quickbooks", q.api_base_url,
+            limits=[Limit(q.rate_per_second, 1.0), Limit(q.rate_per_minute, 60.0)],
+            budget_key=f"quickbooks:{q.realm_id}", auth=auth, **QuickBooksConnector.client_options())
+        sources["quickbooks"] = QuickBooksConnector(
+            client, realm_id=q.realm_id, minor_version=q.minor_version, app_base_url=_quickbooks_app_url(q))
+    if not sources:
+        raise ConfigError("no source is enabled; enable Notion and/or QuickBooks")
+    return sources
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    store: Store
+    upstreams: Upstreams
+    mappings: MappingSet
+    sources: dict[str, RecordSource]
+    directory: CustomerDirectory
+
+    @classmethod
+    async def start(cls, settings: Settings, *,
+                    transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> Hub:
+        mappings = load_mappings(settings.mappings_dir)
+        store = await Store.open(settings.database_url, secret_key=settings.secret_key)
+        upstreams = Upstreams(settings.http, transports=transports)
+        try:
+            sources = build_sources(settings, upstreams, store)
+            directory = CustomerDirectory(
+                store=store, mappings=mappings, sources=sources,
+                customers_max_age=settings.freshness.customers,
+                balances_max_age=settings.freshness.balances)
+        except Exception:
+            await upstreams.aclose()
+            await store.close()
+            raise
+        return cls(settings, store, upstreams, mappings, sources, directory)
+
+    async def close(self) -> None:
+        await self.upstreams.aclose()
+        await self.store.close()

@@ -1,0 +1,53 @@
+"""Mutation root: identity overrides. Results are unions with typed errors."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from hub.errors import ConfigError
+from schema.ids import from_global_id
+from schema.types import Customer, SourceSystem
+
+__all__ = ["Mutation"]
+
+
+@strawberry.type
+class CustomerLinked:
+    customer: Customer
+
+
+@strawberry.type
+class UserError:
+    code: str
+    message: str
+
+
+LinkResult = strawberry.union("LinkResult", (CustomerLinked, UserError))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Override identity: this source record belongs to that customer.")
+    async def link_customer_source(self, info: Info, customer_id: strawberry.ID, system: SourceSystem,
+                                   external_id: str) -> LinkResult:  # type: ignore[valid-type]
+        try:
+            type_name, entity_id = from_global_id(customer_id)
+        except ValueError as exc:
+            return UserError(code="BAD_USER_INPUT", message=str(exc))
+        if type_name != "Customer":
+            return UserError(code="BAD_USER_INPUT", message=f"{customer_id} is not a Customer id")
+        try:
+            new_id = await info.context.hub.directory.link(entity_id, system.value, external_id)
+        except ConfigError as exc:
+            return UserError(code="NOT_FOUND", message=str(exc))
+        return CustomerLinked(customer=Customer(entity_id=new_id))
+
+    @strawberry.mutation(description="Override identity: this source record is a customer of its own.")
+    async def unlink_customer_source(self, info: Info, system: SourceSystem,
+                                     external_id: str) -> LinkResult:  # type: ignore[valid-type]
+        try:
+            new_id = await info.context.hub.directory.unlink(system.value, external_id)
+        except ConfigError as exc:
+            return UserError(code="BAD_USER_INPUT", message=str(exc))
+        return CustomerLinked(customer=Customer(entity_id=new_id))
