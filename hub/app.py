@@ -19,8 +19,9 @@ from schema import HubGraphQL, build_schema
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, *,
-               transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> Starlette:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import webbrowser
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import typer
 import uvicorn
@@ -19,11 +18,15 @@ from rich.table import Table
 from hub.errors import HubError
 from hub.settings import Settings
 
-app = typer.Typer(help="Sales Hub: one GraphQL endpoint over Notion, QuickBooks Online and more.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Sales Hub: one GraphQL endpoint over Notion, QuickBooks Online and more.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 auth_app = typer.Typer(help="Authorise the hub with a vendor (OAuth).", no_args_is_help=True)
-identity_app = typer.Typer(help="Inspect and override how source records are merged into customers.",
-                           no_args_is_help=True)
+identity_app = typer.Typer(
+    help="Inspect and override how source records are merged into customers.", no_args_is_help=True
+)
 app.add_typer(auth_app, name="auth")
 app.add_typer(identity_app, name="identity")
 console = Console()
@@ -77,19 +80,25 @@ async def _demo(host: str, port: int, database: Path) -> None:
     _logging(settings)
     q = settings.quickbooks
     # The hub is authorised exactly as with the real QuickBooks: authorization code, then tokens.
-    code, realm = await sandbox_authorization_code(q.authorize_url, client_id=q.client_id or "",
-                                                   redirect_uri=q.redirect_uri, scopes=q.scopes)
+    code, realm = await sandbox_authorization_code(
+        q.authorize_url, client_id=q.client_id or "", redirect_uri=q.redirect_uri, scopes=q.scopes
+    )
     store = await Store.open(settings.database_url, secret_key=settings.secret_key)
     try:
         await _exchange_and_save(settings, store, code, realm)
     finally:
         await store.close()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port,
-                                           log_level="warning", access_log=False))
-    console.print(f"[green]Sales Hub demo[/green] GraphiQL: http://{host}:{port}/graphql  "
-                  f"metrics: http://{host}:{port}/metrics")
-    console.print(f"sandbox simulators: notion {urls['notion']}  quickbooks {urls['quickbooks']}  "
-                  f"(credential {quickbooks_credential_key(q)})")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    )
+    console.print(
+        f"[green]Sales Hub demo[/green] GraphiQL: http://{host}:{port}/graphql  "
+        f"metrics: http://{host}:{port}/metrics"
+    )
+    console.print(
+        f"sandbox simulators: notion {urls['notion']}  quickbooks {urls['quickbooks']}  "
+        f"(credential {quickbooks_credential_key(q)})"
+    )
     try:
         await server.serve()
     finally:
@@ -98,7 +107,7 @@ async def _demo(host: str, port: int, database: Path) -> None:
 
 async def _exchange_and_save(settings: Settings, store: Any, code: str, realm: str) -> None:
     from hub.http import Upstreams
-    from hub.http.oauth import exchange_authorization_code
+    from hub.http.oauth import exchange_authorization_code, token_endpoint_client
     from hub.runtime import quickbooks_credential_key
 
     q = settings.quickbooks
@@ -107,18 +116,26 @@ async def _exchange_and_save(settings: Settings, store: Any, code: str, realm: s
     assert q.client_id is not None and q.client_secret is not None
     upstreams = Upstreams(settings.http)
     try:
+        client = token_endpoint_client(upstreams, "quickbooks", q.token_url)
         token = await exchange_authorization_code(
-            upstreams, token_url=q.token_url, client_id=q.client_id, client_secret=q.client_secret,
-            code=code, redirect_uri=q.redirect_uri)
+            client,
+            token_url=q.token_url,
+            client_id=q.client_id,
+            client_secret=q.client_secret,
+            code=code,
+            redirect_uri=q.redirect_uri,
+        )
     finally:
         await upstreams.aclose()
-    await store.tokens.save(f"quickbooks:{realm}" if not q.realm_id else quickbooks_credential_key(q), token)
+    await store.tokens.save(quickbooks_credential_key(q) if q.realm_id else f"quickbooks:{realm}", token)
 
 
 @app.command()
-def demo(host: HostOpt = "127.0.0.1", port: PortOpt = 8000,
-         database: Annotated[Path, typer.Option(help="demo store (recreated at start)")] = Path(".hub/demo.db"),
-         ) -> None:
+def demo(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    database: Annotated[Path, typer.Option(help="demo store (recreated at start)")] = Path(".hub/demo.db"),
+) -> None:
     """Start the sandboxed costume shop (Notion and QuickBooks simulators) and GraphiQL over it."""
     try:
         asyncio.run(_demo(host, port, database))
@@ -138,8 +155,13 @@ def check() -> None:
         settings = _settings()
         hub = await Hub.start(settings)
         try:
-            rows.append(("mappings", "ok", ", ".join(f"{m.entity}/{m.source}" for m in
-                                                    hub.mappings.for_entity("customer"))))
+            rows.append(
+                (
+                    "mappings",
+                    "ok",
+                    ", ".join(f"{m.entity}/{m.source}" for m in hub.mappings.for_entity("customer")),
+                )
+            )
             rows.append(("store", "ok", hub.store.dialect))
             for name, source in hub.sources.items():
                 try:
@@ -178,10 +200,12 @@ def auth_quickbooks(
     if not q.client_id or not q.client_secret:
         _fail(HubError("set HUB_QUICKBOOKS__CLIENT_ID and HUB_QUICKBOOKS__CLIENT_SECRET first"))
     if code is None:
-        state = secrets.token_urlsafe(16)
-        url = f"{q.authorize_url}?" + urlencode({"client_id": q.client_id, "response_type": "code",
-                                                 "scope": q.scopes, "redirect_uri": q.redirect_uri,
-                                                 "state": state})
+        from hub.http.oauth import build_authorize_url, new_state
+
+        state = new_state()
+        url = build_authorize_url(
+            q.authorize_url, client_id=q.client_id, redirect_uri=q.redirect_uri, scopes=q.scopes, state=state
+        )
         console.print(f"Open this page, approve, then paste the full URL you were redirected to:\n{url}")
         if open_browser and not os.environ.get("CI"):
             webbrowser.open(url)
@@ -230,13 +254,20 @@ def _run_directory(action: Any) -> Any:
 @identity_app.command("list")
 def identity_list() -> None:
     """Every source record and the customer it is linked to, with the rule and confidence."""
+
     async def action(hub: Any) -> list[Any]:
-        return sorted(await hub.store.load_links(), key=lambda l: (l.entity_id, l.source))
+        return sorted(await hub.store.load_links(), key=lambda x: (x.entity_id, x.source))
 
     table = Table("customer", "source", "external id", "rule", "confidence", "override")
     for link in _run_directory(action):
-        table.add_row(link.entity_id, link.source, link.external_id, link.rule, f"{link.confidence:.2f}",
-                      "yes" if link.overridden else "")
+        table.add_row(
+            link.entity_id,
+            link.source,
+            link.external_id,
+            link.rule,
+            f"{link.confidence:.2f}",
+            "yes" if link.overridden else "",
+        )
     console.print(table)
 
 
@@ -261,9 +292,11 @@ def identity_unlink(source: str, external_id: str) -> None:
 
 
 @app.command()
-def sandbox(host: HostOpt = "127.0.0.1",
-            notion_port: Annotated[int, typer.Option()] = 8101,
-            quickbooks_port: Annotated[int, typer.Option()] = 8102) -> None:
+def sandbox(
+    host: HostOpt = "127.0.0.1",
+    notion_port: Annotated[int, typer.Option()] = 8101,
+    quickbooks_port: Annotated[int, typer.Option()] = 8102,
+) -> None:
     """Serve only the simulators (for benchmarks or for pointing a separate hub at them)."""
     from hub.sandbox.runner import SandboxServers
 

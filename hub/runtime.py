@@ -29,8 +29,11 @@ def quickbooks_credential_key(settings: QuickBooksSettings) -> str:
 
 
 def _quickbooks_app_url(settings: QuickBooksSettings) -> str:
-    return ("https://app.sandbox.qbo.intuit.com" if settings.environment == "sandbox"
-            else "https://app.qbo.intuit.com")
+    return (
+        "https://app.sandbox.qbo.intuit.com"
+        if settings.environment == "sandbox"
+        else "https://app.qbo.intuit.com"
+    )
 
 
 def build_sources(settings: Settings, upstreams: Upstreams, store: Store) -> dict[str, RecordSource]:
@@ -38,29 +41,53 @@ def build_sources(settings: Settings, upstreams: Upstreams, store: Store) -> dic
     if settings.notion.enabled:
         n = settings.notion
         if n.token is None:
-            raise ConfigError("notion: HUB_NOTION__TOKEN is not set (an internal integration secret); "
-                              "set it, or disable Notion with HUB_NOTION__ENABLED=false")
-        client = upstreams.client("notion", n.base_url, limits=[Limit(n.rate_per_second, 1.0, n.rate_burst)],
-                                  **NotionConnector.client_options(n.token, n.version))
+            raise ConfigError(
+                "notion: HUB_NOTION__TOKEN is not set (an internal integration secret); "
+                "set it, or disable Notion with HUB_NOTION__ENABLED=false"
+            )
+        client = upstreams.client(
+            "notion",
+            n.base_url,
+            limits=[Limit(n.rate_per_second, 1.0, n.rate_burst)],
+            **NotionConnector.client_options(n.token, n.version),
+        )
         sources["notion"] = NotionConnector(client)
     if settings.quickbooks.enabled:
         q = settings.quickbooks
-        missing = [name for name, value in (("HUB_QUICKBOOKS__CLIENT_ID", q.client_id),
-                                            ("HUB_QUICKBOOKS__CLIENT_SECRET", q.client_secret),
-                                            ("HUB_QUICKBOOKS__REALM_ID", q.realm_id)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("HUB_QUICKBOOKS__CLIENT_ID", q.client_id),
+                ("HUB_QUICKBOOKS__CLIENT_SECRET", q.client_secret),
+                ("HUB_QUICKBOOKS__REALM_ID", q.realm_id),
+            )
+            if not value
+        ]
         if missing:
-            raise ConfigError(f"quickbooks: {', '.join(missing)} not set; set them, or disable QuickBooks "
-                              "with HUB_QUICKBOOKS__ENABLED=false")
+            raise ConfigError(
+                f"quickbooks: {', '.join(missing)} not set; set them, or disable QuickBooks "
+                "with HUB_QUICKBOOKS__ENABLED=false"
+            )
         assert q.client_secret is not None and q.realm_id is not None and q.client_id is not None
         auth = OAuth2RefreshAuth(
-            source="quickbooks", token_url=q.token_url, client_id=q.client_id,
-            client_secret=q.client_secret, store=store.tokens, key=quickbooks_credential_key(q))
+            "quickbooks",
+            store.tokens,
+            quickbooks_credential_key(q),
+            token_url=q.token_url,
+            client_id=q.client_id,
+            client_secret=q.client_secret,
+        )
         client = upstreams.client(
-            "quickbooks", q.api_base_url,
+            "quickbooks",
+            q.api_base_url,
             limits=[Limit(q.rate_per_second, 1.0), Limit(q.rate_per_minute, 60.0)],
-            budget_key=f"quickbooks:{q.realm_id}", auth=auth, **QuickBooksConnector.client_options())
+            budget_key=f"quickbooks:{q.realm_id}",
+            auth=auth,
+            **QuickBooksConnector.client_options(),
+        )
         sources["quickbooks"] = QuickBooksConnector(
-            client, realm_id=q.realm_id, minor_version=q.minor_version, app_base_url=_quickbooks_app_url(q))
+            client, realm_id=q.realm_id, minor_version=q.minor_version, app_base_url=_quickbooks_app_url(q)
+        )
     if not sources:
         raise ConfigError("no source is enabled; enable Notion and/or QuickBooks")
     return sources
@@ -76,17 +103,21 @@ class Hub:
     directory: CustomerDirectory
 
     @classmethod
-    async def start(cls, settings: Settings, *,
-                    transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> Hub:
+    async def start(
+        cls, settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+    ) -> Hub:
         mappings = load_mappings(settings.mappings_dir)
         store = await Store.open(settings.database_url, secret_key=settings.secret_key)
         upstreams = Upstreams(settings.http, transports=transports)
         try:
             sources = build_sources(settings, upstreams, store)
             directory = CustomerDirectory(
-                store=store, mappings=mappings, sources=sources,
+                store=store,
+                mappings=mappings,
+                sources=sources,
                 customers_max_age=settings.freshness.customers,
-                balances_max_age=settings.freshness.balances)
+                balances_max_age=settings.freshness.balances,
+            )
         except Exception:
             await upstreams.aclose()
             await store.close()

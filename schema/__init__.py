@@ -17,8 +17,9 @@ __all__ = ["Context", "HubGraphQL", "build_schema"]
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, types=[Customer],
-                             extensions=[PartialErrors, mask_unexpected()])
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, types=[Customer], extensions=[PartialErrors, mask_unexpected()]
+    )
 
 
 class HubGraphQL(GraphQL):

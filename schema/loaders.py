@@ -39,6 +39,7 @@ class Loaders:
 
     def live(self, source: str) -> DataLoader[str, RecordRow | None]:
         if source not in self._live:
+
             async def load(ids: list[str]) -> Sequence[RecordRow | None | BaseException]:
                 directory = self.hub.directory
                 max_age = directory.balances_max_age if self.max_age is None else self.max_age
@@ -47,6 +48,7 @@ class Loaders:
                 except UpstreamError as exc:
                     return [exc] * len(ids)
                 return [rows.get(i) for i in ids]
+
             self._live[source] = DataLoader(load)
         return self._live[source]
 
@@ -71,8 +73,12 @@ class Loaders:
                 views.append(None)
                 continue
             entity_links = links.get(entity.id, [])
-            own = {(l.source, l.external_id): records[(l.source, l.external_id)]
-                   for l in entity_links if (l.source, l.external_id) in records}
-            views.append(CustomerView(entity, entity_links, own,
-                                      merge(list(own.values()), directory.precedence)))
+            own = {
+                (x.source, x.external_id): records[(x.source, x.external_id)]
+                for x in entity_links
+                if (x.source, x.external_id) in records
+            }
+            views.append(
+                CustomerView(entity, entity_links, own, merge(list(own.values()), directory.precedence))
+            )
         return views

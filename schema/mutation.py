@@ -29,8 +29,9 @@ LinkResult = strawberry.union("LinkResult", (CustomerLinked, UserError))
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Override identity: this source record belongs to that customer.")
-    async def link_customer_source(self, info: Info, customer_id: strawberry.ID, system: SourceSystem,
-                                   external_id: str) -> LinkResult:  # type: ignore[valid-type]
+    async def link_customer_source(
+        self, info: Info, customer_id: strawberry.ID, system: SourceSystem, external_id: str
+    ) -> LinkResult:  # type: ignore[valid-type]
         try:
             type_name, entity_id = from_global_id(customer_id)
         except ValueError as exc:
@@ -44,8 +45,7 @@ class Mutation:
         return CustomerLinked(customer=Customer(entity_id=new_id))
 
     @strawberry.mutation(description="Override identity: this source record is a customer of its own.")
-    async def unlink_customer_source(self, info: Info, system: SourceSystem,
-                                     external_id: str) -> LinkResult:  # type: ignore[valid-type]
+    async def unlink_customer_source(self, info: Info, system: SourceSystem, external_id: str) -> LinkResult:  # type: ignore[valid-type]
         try:
             new_id = await info.context.hub.directory.unlink(system.value, external_id)
         except ConfigError as exc:

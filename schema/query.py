@@ -93,13 +93,20 @@ async def _refresh(info: Info, max_age: float | None) -> None:
 @strawberry.type
 class Query:
     @strawberry.field(description="Customers merged across sources, ordered by name (stable).")
-    async def customers(self, info: Info, first: int = 20, after: str | None = None,
-                        filter: CustomerFilter | None = None,
-                        max_age: float | None = strawberry.argument(
-                            default=None, description="seconds; ask for data fresher than the policy")
-                        ) -> CustomerConnection:
+    async def customers(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,
+        max_age: float | None = strawberry.argument(
+            default=None, description="seconds; ask for data fresher than the policy"
+        ),
+    ) -> CustomerConnection:
         if not 0 <= first <= MAX_PAGE:
-            raise GraphQLError(f"first must be between 0 and {MAX_PAGE}", extensions={"code": "BAD_USER_INPUT"})
+            raise GraphQLError(
+                f"first must be between 0 and {MAX_PAGE}", extensions={"code": "BAD_USER_INPUT"}
+            )
         try:
             after_key = decode_cursor(after) if after else None
         except ValueError as exc:
@@ -107,16 +114,27 @@ class Query:
         await _refresh(info, max_age)
         f = filter or CustomerFilter()
         rows, total = await info.context.hub.store.page_entities(
-            name_contains=f.name or None, email=f.email or None,
-            segment=f.segment.value if f.segment else None, first=first + 1, after=after_key)
+            name_contains=f.name or None,
+            email=f.email or None,
+            segment=f.segment.value if f.segment else None,
+            first=first + 1,
+            after=after_key,
+        )
         has_next = len(rows) > first
         rows = rows[:first]
-        edges = [CustomerEdge(cursor=encode_cursor(r.sort_key, r.id), node=Customer(entity_id=r.id)) for r in rows]
+        edges = [
+            CustomerEdge(cursor=encode_cursor(r.sort_key, r.id), node=Customer(entity_id=r.id)) for r in rows
+        ]
         return CustomerConnection(
-            edges=edges, total_count=total,
-            page_info=PageInfo(has_next_page=has_next, has_previous_page=after is not None,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None))
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID, max_age: float | None = None) -> Customer | None:
@@ -141,12 +159,21 @@ class Query:
         out = []
         for health in hub.upstreams.health():
             budget = health.budget.snapshot() if health.budget else None
-            out.append(SourceStatus(
-                name=health.source, state=SourceState(health.state),
-                circuit=health.breaker.state if health.breaker else "closed",
-                last_success_at=health.last_success_at,
-                last_error=SourceError(code=health.last_error_code or "", message=health.last_error_message or "",
-                                       at=health.last_error_at) if health.last_error_at else None,
-                rate_budget=RateBudgetState(**budget) if budget else None,
-                requests=hub.upstreams.metrics.count(health.source)))
+            out.append(
+                SourceStatus(
+                    name=health.source,
+                    state=SourceState(health.state),
+                    circuit=health.breaker.state if health.breaker else "closed",
+                    last_success_at=health.last_success_at,
+                    last_error=SourceError(
+                        code=health.last_error_code or "",
+                        message=health.last_error_message or "",
+                        at=health.last_error_at,
+                    )
+                    if health.last_error_at
+                    else None,
+                    rate_budget=RateBudgetState(**budget) if budget else None,
+                    requests=hub.upstreams.metrics.count(health.source),
+                )
+            )
         return out

@@ -19,8 +19,12 @@ from schema.loaders import CustomerView
 __all__ = ["Address", "Customer", "Money", "Node", "Segment", "SourceRef", "SourceSystem"]
 
 MoneyAmount = strawberry.scalar(
-    Decimal, name="Decimal", description="An exact decimal number, serialised as a string: \"1250.50\".",
-    serialize=lambda v: format(v, "f"), parse_value=lambda v: Decimal(str(v)))
+    Decimal,
+    name="Decimal",
+    description='An exact decimal number, serialised as a string: "1250.50".',
+    serialize=lambda v: format(v, "f"),
+    parse_value=lambda v: Decimal(str(v)),
+)
 
 
 @strawberry.enum
@@ -127,9 +131,18 @@ class Customer(Node):
     @strawberry.field(description="Billing address, from QuickBooks (the system of record for billing).")
     async def billing_address(self, info: Info) -> Address | None:
         value = await self._live(info, "billing_address")
-        return None if value is None else Address(
-            line1=value.line1, line2=value.line2, city=value.city, region=value.region,
-            postal_code=value.postal_code, country=value.country)
+        return (
+            None
+            if value is None
+            else Address(
+                line1=value.line1,
+                line2=value.line2,
+                city=value.city,
+                region=value.region,
+                postal_code=value.postal_code,
+                country=value.country,
+            )
+        )
 
     @strawberry.field(description="Open balance in QuickBooks.")
     async def open_balance(self, info: Info) -> Money | None:
@@ -140,14 +153,20 @@ class Customer(Node):
     async def sources(self, info: Info) -> list[SourceRef]:
         view = await _view(info, self.entity_id)
         refs = []
-        for link in sorted(view.links, key=lambda l: (l.source, l.external_id)):
+        for link in sorted(view.links, key=lambda x: (x.source, x.external_id)):
             try:
                 system = SourceSystem(link.source)
             except ValueError:
                 continue
             row = view.records.get((link.source, link.external_id))
-            refs.append(SourceRef(system=system, external_id=link.external_id,
-                                  url=row.url if row else None, fetched_at=row.fetched_at if row else None,
-                                  matched_by=link.rule, confidence=link.confidence))
+            refs.append(
+                SourceRef(
+                    system=system,
+                    external_id=link.external_id,
+                    url=row.url if row else None,
+                    fetched_at=row.fetched_at if row else None,
+                    matched_by=link.rule,
+                    confidence=link.confidence,
+                )
+            )
         return refs
-

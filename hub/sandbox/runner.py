@@ -43,9 +43,12 @@ def sandbox_apps(settings: SandboxSettings | None = None) -> dict[str, Starlette
     notion_faults = Faults(**settings.notion.model_dump())
     qbo_faults = Faults(**settings.quickbooks.model_dump())
     return {
-        "notion": create_notion_app(shop, faults=notion_faults, enforce_rate_limit=settings.enforce_rate_limits),
-        "quickbooks": create_quickbooks_app(shop.quickbooks_customers, faults=qbo_faults,
-                                            enforce_rate_limit=settings.enforce_rate_limits),
+        "notion": create_notion_app(
+            shop, faults=notion_faults, enforce_rate_limit=settings.enforce_rate_limits
+        ),
+        "quickbooks": create_quickbooks_app(
+            shop.quickbooks_customers, faults=qbo_faults, enforce_rate_limit=settings.enforce_rate_limits
+        ),
     }
 
 
@@ -55,19 +58,33 @@ def sandbox_settings(urls: dict[str, str]) -> dict[str, Any]:
     return {
         "notion": {"base_url": urls["notion"], "token": NOTION_SANDBOX_TOKEN},
         "quickbooks": {
-            "base_url": qbo, "token_url": f"{qbo}/oauth2/v1/tokens/bearer",
-            "authorize_url": f"{qbo}/connect/oauth2", "client_id": QUICKBOOKS_CLIENT_ID,
-            "client_secret": QUICKBOOKS_CLIENT_SECRET, "realm_id": QUICKBOOKS_REALM_ID,
+            "base_url": qbo,
+            "token_url": f"{qbo}/oauth2/v1/tokens/bearer",
+            "authorize_url": f"{qbo}/connect/oauth2",
+            "client_id": QUICKBOOKS_CLIENT_ID,
+            "client_secret": QUICKBOOKS_CLIENT_SECRET,
+            "realm_id": QUICKBOOKS_REALM_ID,
             "environment": "sandbox",
         },
     }
 
 
-async def sandbox_authorization_code(authorize_url: str, *, client_id: str, redirect_uri: str, scopes: str,
-                                     transport: httpx.AsyncBaseTransport | None = None) -> tuple[str, str]:
+async def sandbox_authorization_code(
+    authorize_url: str,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scopes: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[str, str]:
     """Walk the simulator's consent screen (it approves at once) and return ``(code, realmId)``."""
-    params = {"client_id": client_id, "response_type": "code", "scope": scopes,
-              "redirect_uri": redirect_uri, "state": "sandbox"}
+    params = {
+        "client_id": client_id,
+        "response_type": "code",
+        "scope": scopes,
+        "redirect_uri": redirect_uri,
+        "state": "sandbox",
+    }
     async with httpx.AsyncClient(transport=transport, follow_redirects=False) as client:
         response = await client.get(f"{authorize_url}?{urlencode(params)}")
     query = parse_qs(urlsplit(response.headers["location"]).query)
@@ -89,8 +106,11 @@ class SandboxServers:
         self.apps = sandbox_apps(self.settings)
         for name, app in self.apps.items():
             port = (ports or {}).get(name) or free_port(self.host)
-            server = uvicorn.Server(uvicorn.Config(app, host=self.host, port=port, log_level="warning",
-                                                   lifespan="off", access_log=False))
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    app, host=self.host, port=port, log_level="warning", lifespan="off", access_log=False
+                )
+            )
             self._servers.append(server)
             self._tasks.append(asyncio.create_task(server.serve()))
             self.urls[name] = f"http://{self.host}:{port}"
