@@ -61,8 +61,9 @@ class NotionSettings(BaseModel):
     enabled: bool = True
     base_url: str = "https://api.notion.com"
     token: SecretStr | None = None
-    # 2025-09-03 is the first version with data sources; configurable for workspaces pinned elsewhere.
-    version: str = "2025-09-03"
+    # The current version (https://developers.notion.com/reference/versioning); data sources exist
+    # since 2025-09-03, the oldest version this connector supports. Configurable per workspace.
+    version: str = "2026-03-11"
     rate_per_second: float = Field(3.0, gt=0)
     rate_burst: int = Field(3, ge=1)
 

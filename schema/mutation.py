@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -23,7 +25,7 @@ class UserError:
     message: str
 
 
-LinkResult = strawberry.union("LinkResult", (CustomerLinked, UserError))
+LinkResult = Annotated[CustomerLinked | UserError, strawberry.union("LinkResult")]
 
 
 @strawberry.type
@@ -31,7 +33,7 @@ class Mutation:
     @strawberry.mutation(description="Override identity: this source record belongs to that customer.")
     async def link_customer_source(
         self, info: Info, customer_id: strawberry.ID, system: SourceSystem, external_id: str
-    ) -> LinkResult:  # type: ignore[valid-type]
+    ) -> LinkResult:
         try:
             type_name, entity_id = from_global_id(customer_id)
         except ValueError as exc:
@@ -45,7 +47,7 @@ class Mutation:
         return CustomerLinked(customer=Customer(entity_id=new_id))
 
     @strawberry.mutation(description="Override identity: this source record is a customer of its own.")
-    async def unlink_customer_source(self, info: Info, system: SourceSystem, external_id: str) -> LinkResult:  # type: ignore[valid-type]
+    async def unlink_customer_source(self, info: Info, system: SourceSystem, external_id: str) -> LinkResult:
         try:
             new_id = await info.context.hub.directory.unlink(system.value, external_id)
         except ConfigError as exc:

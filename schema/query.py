@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -99,9 +100,10 @@ class Query:
         first: int = 20,
         after: str | None = None,
         filter: CustomerFilter | None = None,
-        max_age: float | None = strawberry.argument(
-            default=None, description="seconds; ask for data fresher than the policy"
-        ),
+        max_age: Annotated[
+            float | None,
+            strawberry.argument(description="seconds; ask for data fresher than the freshness policy"),
+        ] = None,
     ) -> CustomerConnection:
         if not 0 <= first <= MAX_PAGE:
             raise GraphQLError(
