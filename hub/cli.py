@@ -64,6 +64,7 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
 
 async def _demo(host: str, port: int, database: Path) -> None:
     from hub.app import create_app
+    from hub.authorise import authorise_quickbooks
     from hub.runtime import quickbooks_credential_key
     from hub.sandbox.runner import SandboxServers, sandbox_authorization_code, sandbox_settings
     from hub.store import Store
@@ -85,7 +86,7 @@ async def _demo(host: str, port: int, database: Path) -> None:
     )
     store = await Store.open(settings.database_url, secret_key=settings.secret_key)
     try:
-        await _exchange_and_save(settings, store, code, realm)
+        await authorise_quickbooks(settings, store, code=code, realm_id=realm)
     finally:
         await store.close()
     server = uvicorn.Server(
@@ -103,31 +104,6 @@ async def _demo(host: str, port: int, database: Path) -> None:
         await server.serve()
     finally:
         await sandbox.stop()
-
-
-async def _exchange_and_save(settings: Settings, store: Any, code: str, realm: str) -> None:
-    from hub.http import Upstreams
-    from hub.http.oauth import exchange_authorization_code, token_endpoint_client
-    from hub.runtime import quickbooks_credential_key
-
-    q = settings.quickbooks
-    if q.realm_id and realm != q.realm_id:
-        raise HubError(f"QuickBooks authorised company {realm}, but HUB_QUICKBOOKS__REALM_ID is {q.realm_id}")
-    assert q.client_id is not None and q.client_secret is not None
-    upstreams = Upstreams(settings.http)
-    try:
-        client = token_endpoint_client(upstreams, "quickbooks", q.token_url)
-        token = await exchange_authorization_code(
-            client,
-            token_url=q.token_url,
-            client_id=q.client_id,
-            client_secret=q.client_secret,
-            code=code,
-            redirect_uri=q.redirect_uri,
-        )
-    finally:
-        await upstreams.aclose()
-    await store.tokens.save(quickbooks_credential_key(q) if q.realm_id else f"quickbooks:{realm}", token)
 
 
 @app.command()
@@ -193,6 +169,7 @@ def auth_quickbooks(
     open_browser: Annotated[bool, typer.Option(help="open the consent page in a browser")] = True,
 ) -> None:
     """Authorise with QuickBooks Online (authorization-code grant) and store the tokens encrypted."""
+    from hub.authorise import authorise_quickbooks
     from hub.store import Store
 
     settings = _settings()
@@ -223,7 +200,7 @@ def auth_quickbooks(
     async def run() -> None:
         store = await Store.open(settings.database_url, secret_key=settings.secret_key)
         try:
-            await _exchange_and_save(settings, store, code, realm)
+            await authorise_quickbooks(settings, store, code=code, realm_id=realm)
         finally:
             await store.close()
 

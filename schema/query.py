@@ -91,6 +91,18 @@ async def _refresh(info: Info, max_age: float | None) -> None:
         info.context.partial_errors.append(hub_error(error, path=[info.path.key]))
 
 
+async def _customer_by_id(info: Info, id: str, max_age: float | None) -> Customer | None:
+    try:
+        type_name, entity_id = from_global_id(id)
+    except ValueError as exc:
+        raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None
+    if type_name != "Customer":
+        return None
+    await _refresh(info, max_age)
+    view = await info.context.loaders.customer.load(entity_id)
+    return Customer(entity_id=view.entity.id) if view else None
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Customers merged across sources, ordered by name (stable).")
@@ -140,20 +152,11 @@ class Query:
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID, max_age: float | None = None) -> Customer | None:
-        node = await self.node(info, id, max_age)
-        return node if isinstance(node, Customer) else None
+        return await _customer_by_id(info, id, max_age)
 
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID, max_age: float | None = None) -> Node | None:
-        try:
-            type_name, entity_id = from_global_id(id)
-        except ValueError as exc:
-            raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None
-        if type_name != "Customer":
-            return None
-        await _refresh(info, max_age)
-        view = await info.context.loaders.customer.load(entity_id)
-        return Customer(entity_id=view.entity.id) if view else None
+        return await _customer_by_id(info, id, max_age)
 
     @strawberry.field(description="Each upstream source's health, rate budget and last error.")
     def sources(self, info: Info) -> list[SourceStatus]:
