@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from cross_web import HTTPException
+from starlette.responses import Response
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from schema.context import Context
 from schema.errors import PartialErrors, mask_unexpected
@@ -18,12 +23,45 @@ __all__ = ["Context", "HubGraphQL", "build_schema"]
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=[Customer], extensions=[PartialErrors, mask_unexpected()]
+        query=Query, mutation=Mutation, types=[Customer], extensions=[PartialErrors, mask_unexpected]
     )
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
 class HubGraphQL(GraphQL):
-    """GraphiQL on GET from a browser, queries by GET or POST, mutations by POST only."""
+    """GraphQL over HTTP as the GraphQL-over-HTTP specification has it.
+
+    GraphiQL on GET from a browser; queries by GET or POST, mutations by POST only (GET → 405);
+    ``application/graphql-response+json`` when the client accepts it, with 400 for a request error
+    (unparseable or invalid document, which then has no ``data`` entry); ``application/json``
+    otherwise, with 200 for any well-formed request, as legacy clients expect.
+    """
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+        response.hub_accept = request.headers.get("accept", "")
         return Context.for_request(request.app.state.hub, request, response)
+
+    async def execute_operation(self, request: Any, request_adapter: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_operation(request, request_adapter, *args, **kwargs)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
+                raise HTTPException(405, exc.reason) from exc
+            raise
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data = await super().process_result(request, result)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            data.pop("data", None)  # a request error: execution never started
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Any) -> Response:
+        response = super().create_response(response_data, sub_response)
+        accept = getattr(sub_response, "hub_accept", "")
+        if GRAPHQL_RESPONSE in accept or "application/*" in accept and "application/json" not in accept:
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response

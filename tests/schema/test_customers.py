@@ -82,14 +82,18 @@ async def test_listing_50_with_balances_costs_a_fixed_number_of_upstream_request
     # one QuickBooks query for every customer. Balances come from that same read: no per-customer call.
     endpoints = hub.metrics.by_endpoint()
     assert endpoints["notion:data_source.query"] == 1
-    assert cold_notion - 1 == sum(n for e, n in endpoints.items() if e.startswith("notion:page.property")) <= 2
+    assert (
+        cold_notion - 1 == sum(n for e, n in endpoints.items() if e.startswith("notion:page.property")) <= 2
+    )
     assert cold_qbo == endpoints["quickbooks:customer.query"] == 1
     # Warm: nothing upstream at all.
     await hub.gql(LIST, {"first": 50})
     assert (hub.upstream("notion"), hub.upstream("quickbooks")) == (cold_notion, cold_qbo)
     # A client asking for fresh data pays one batched request per source, for 50 customers as for 5.
     before = hub.upstream()
-    await hub.gql(LIST.replace("customers(first: $first", "customers(maxAge: 0, first: $first"), {"first": 50})
+    await hub.gql(
+        LIST.replace("customers(first: $first", "customers(maxAge: 0, first: $first"), {"first": 50}
+    )
     fifty = hub.upstream() - before
     before = hub.upstream()
     await hub.gql(LIST.replace("customers(first: $first", "customers(maxAge: 0, first: $first"), {"first": 5})
@@ -114,8 +118,10 @@ async def test_filters(hub: HubUnderTest) -> None:
 
 async def test_customer_and_node_by_id(hub: HubUnderTest) -> None:
     node = (await all_customers(hub))[3]
-    body = await hub.gql("query($id: ID!) { customer(id: $id) { id name } node(id: $id) { id ... on Customer { email } } }",
-                         {"id": node["id"]})
+    body = await hub.gql(
+        "query($id: ID!) { customer(id: $id) { id name } node(id: $id) { id ... on Customer { email } } }",
+        {"id": node["id"]},
+    )
     assert body["data"]["customer"] == {"id": node["id"], "name": node["name"]}
     assert body["data"]["node"] == {"id": node["id"], "email": node["email"]}
     body = await hub.gql('{ customer(id: "not-an-id!") { id } }')
@@ -125,7 +131,9 @@ async def test_customer_and_node_by_id(hub: HubUnderTest) -> None:
 
 async def test_sources_report_health_and_budget(hub: HubUnderTest) -> None:
     await hub.gql(LIST, {"first": 5})
-    body = await hub.gql("{ sources { name state circuit requests rateBudget { limitPerSecond capacity } lastError { code } } }")
+    body = await hub.gql(
+        "{ sources { name state circuit requests rateBudget { limitPerSecond capacity } lastError { code } } }"
+    )
     sources = {s["name"]: s for s in body["data"]["sources"]}
     assert sources["notion"]["state"] == "UP" and sources["notion"]["rateBudget"]["limitPerSecond"] == 3.0
     assert sources["quickbooks"]["state"] == "UP"
@@ -138,6 +146,8 @@ async def test_metrics_endpoint_counts_upstream_requests(hub: HubUnderTest) -> N
     response = await hub.client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     text = response.text
-    assert 'hub_upstream_requests_total{endpoint="data_source.query",source="notion",status="200"} 1.0' in text \
+    assert (
+        'hub_upstream_requests_total{endpoint="data_source.query",source="notion",status="200"} 1.0' in text
         or 'source="notion"' in text
+    )
     assert "hub_upstream_requests_total" in text and 'source="quickbooks"' in text

@@ -6,13 +6,10 @@ import asyncio
 from pathlib import Path
 
 from hub.sandbox.seed import EXPECTED_LINKS
-from hub.settings import FaultSettings, SandboxSettings
-from tests.conftest import HubUnderTest, start_hub
+from tests.conftest import start_hub
 
 QUERY = """{ customers(first: 100) { totalCount edges { node {
   name email openBalance { amount } billingAddress { city } sources { system externalId } } } } }"""
-
-
 
 
 async def test_quickbooks_down_still_returns_notion_customers(tmp_path: Path) -> None:
@@ -55,7 +52,9 @@ async def test_quickbooks_recovers_after_an_outage(tmp_path: Path) -> None:
 
 
 async def test_rate_limited_reports_retry_after(tmp_path: Path) -> None:
-    async for hub in start_hub(tmp_path, http={"backoff_base": 0.0, "max_retry_wait": 0.5, "max_attempts": 2}):
+    async for hub in start_hub(
+        tmp_path, http={"backoff_base": 0.0, "max_retry_wait": 0.5, "max_attempts": 2}
+    ):
         # The simulator answers 429 for a while; its Retry-After is longer than we are willing to wait.
         hub.sims["quickbooks"].state.faults.set(burst_429=50)
         body = await hub.gql(QUERY)
