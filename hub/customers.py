@@ -181,7 +181,7 @@ class CustomerDirectory:
 
     # -- identity -----------------------------------------------------------------------------
 
-    async def resolve_identities(self) -> None:
+    async def resolve_identities(self, new_overrides: Sequence[LinkDecision] = ()) -> None:
         async with self._resolve_lock:
             candidates: list[Candidate] = []
             for source in self.precedence:
@@ -207,7 +207,7 @@ class CustomerDirectory:
                 )
                 for link in await self.store.load_links()
             ]
-            resolution = resolve(candidates, existing, self.precedence)
+            resolution = resolve(candidates, existing, self.precedence, new_overrides=new_overrides)
             await self._save(resolution.links, resolution.merged)
             self._resolved_once = True
 
@@ -287,13 +287,5 @@ class CustomerDirectory:
         return new_id
 
     async def _override(self, source: str, external_id: str, entity_id: str) -> None:
-        existing = [
-            LinkDecision(
-                link.source, link.external_id, link.entity_id, link.rule, link.confidence, link.overridden
-            )
-            for link in await self.store.load_links()
-        ]
-        kept = [link for link in existing if (link.source, link.external_id) != (source, external_id)]
-        kept.append(LinkDecision(source, external_id, entity_id, "manual", 1.0, overridden=True))
-        await self._save(kept, {})
-        await self.resolve_identities()
+        manual = LinkDecision(source, external_id, entity_id, "manual", 1.0, overridden=True)
+        await self.resolve_identities([manual])

@@ -145,11 +145,19 @@ def _unique_index(records: Iterable[Candidate], key) -> dict[str, Candidate]:
 
 
 def resolve(
-    candidates: Sequence[Candidate], existing: Sequence[LinkDecision], precedence: Sequence[str]
+    candidates: Sequence[Candidate],
+    existing: Sequence[LinkDecision],
+    precedence: Sequence[str],
+    *,
+    new_overrides: Sequence[LinkDecision] = (),
 ) -> Resolution:
-    """Group ``candidates`` into entities. ``precedence`` orders sources (system of record first)."""
+    """Group ``candidates`` into entities. ``precedence`` orders sources (system of record first).
+
+    ``existing`` are the stored links; ``new_overrides`` are overrides being set now (they replace any
+    stored link of the same record, and the entity that record leaves is aliased to where it went).
+    """
     rank = {source: i for i, source in enumerate(precedence)}
-    overrides = {(link.source, link.external_id): link for link in existing if link.overridden}
+    overrides = {(x.source, x.external_id): x for x in (*existing, *new_overrides) if x.overridden}
     previous = {(link.source, link.external_id): link.entity_id for link in existing}
 
     groups = _Groups()
@@ -198,7 +206,8 @@ def resolve(
 
     links: list[LinkDecision] = []
     merged: dict[str, str] = {}
-    used = {link.entity_id for link in overrides.values()}
+    # An override that attaches a record to an entity shares that id with the entity's own group.
+    used: set[str] = set()
     ordered_groups = sorted(
         members.values(), key=lambda ks: min((rank.get(k[0], len(rank)), k[1]) for k in ks)
     )
@@ -221,7 +230,12 @@ def resolve(
             links.append(LinkDecision(key[0], key[1], entity_id, rule, RULE_CONFIDENCE[rule]))
     # Overridden links stay exactly as the person set them.
     links.extend(overrides.values())
-    # An id taken over by a surviving group must not also be an alias.
+    # An entity left without any record is an alias of where its first record went, so its id still
+    # resolves; an id still in use is never an alias.
     live = {link.entity_id for link in links}
+    now_in = {(link.source, link.external_id): link.entity_id for link in links}
+    for key, old in sorted(previous.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0][1])):
+        if old not in live and old not in merged and key in now_in:
+            merged[old] = now_in[key]
     merged = {old: new for old, new in merged.items() if old not in live}
     return Resolution(links=links, merged=merged)

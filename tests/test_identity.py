@@ -144,3 +144,11 @@ def test_overrides_win_and_are_kept() -> None:
     assert r.entity_of("quickbooks", "1") == "E-manual"
     assert r.entity_of("notion", "A") != "E-manual"
     assert next(l for l in r.links if l.source == "quickbooks").overridden
+
+
+def test_override_onto_an_existing_entity_shares_its_id() -> None:
+    first = resolve([n("A"), q("1")], [], P)
+    entity_a = first.entity_of("notion", "A")
+    manual = LinkDecision("quickbooks", "1", entity_a, "manual", 1.0, overridden=True)
+    again = resolve([n("A"), q("1")], [*first.links, manual], P)
+    assert again.entity_of("notion", "A") == again.entity_of("quickbooks", "1") == entity_a

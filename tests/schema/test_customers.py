@@ -132,7 +132,7 @@ async def test_customer_and_node_by_id(hub: HubUnderTest) -> None:
 async def test_sources_report_health_and_budget(hub: HubUnderTest) -> None:
     await hub.gql(LIST, {"first": 5})
     body = await hub.gql(
-        "{ sources { name state circuit requests rateBudget { limitPerSecond capacity } lastError { code } } }"
+        "{ sources { name state circuit requests rateBudget { limitPerSecond capacity } lastError { code } } }"  # noqa: E501
     )
     sources = {s["name"]: s for s in body["data"]["sources"]}
     assert sources["notion"]["state"] == "UP" and sources["notion"]["rateBudget"]["limitPerSecond"] == 3.0
