@@ -46,6 +46,10 @@ class CircuitBreaker:
         self._opened_at = None
         self._trial_in_flight = False
 
+    def release_trial(self) -> None:
+        """The trial ended without telling whether the source is healthy (a 4xx, a cancellation)."""
+        self._trial_in_flight = False
+
     def record_failure(self) -> None:
         self._failures += 1
         self._trial_in_flight = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass
 
 __all__ = ["Limit", "RateBudget"]
@@ -31,21 +32,32 @@ class Limit:
         return self.rate / self.per
 
 
-class _Bucket:
+class _Window:
+    """At most ``capacity`` grants in any ``capacity / rate`` seconds, kept as a log of grant times.
+
+    A token bucket lets ``capacity + rate * per`` through one window (609 a minute for 500/min + 10/s);
+    vendors count their quotas per window, so a sliding log is what keeps us under them.
+    """
+
     def __init__(self, limit: Limit, now: float) -> None:
         self.limit = limit
-        self.tokens = limit.capacity
-        self.updated = now
+        self.size = max(1, int(limit.capacity))
+        self.window = self.size / limit.refill_per_second
+        self.grants: deque[float] = deque()
 
     def refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(self.limit.capacity, self.tokens + elapsed * self.limit.refill_per_second)
-        self.updated = now
+        while self.grants and self.grants[0] <= now - self.window:
+            self.grants.popleft()
 
-    def wait_time(self) -> float:
-        if self.tokens >= 1.0:
-            return 0.0
-        return (1.0 - self.tokens) / self.limit.refill_per_second
+    @property
+    def tokens(self) -> float:
+        return float(self.size - len(self.grants))
+
+    def wait_time(self, now: float) -> float:
+        return 0.0 if len(self.grants) < self.size else self.grants[0] + self.window - now
+
+    def take(self, now: float) -> None:
+        self.grants.append(now)
 
 
 class RateBudget:
@@ -58,7 +70,7 @@ class RateBudget:
         self.name = name
         self._clock = clock
         now = clock()
-        self._buckets = [_Bucket(limit, now) for limit in limits]
+        self._buckets = [_Window(limit, now) for limit in limits]
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
         self.waited_seconds = 0.0
@@ -69,10 +81,10 @@ class RateBudget:
                 now = self._clock()
                 for bucket in self._buckets:
                     bucket.refill(now)
-                wait = max([self._paused_until - now] + [b.wait_time() for b in self._buckets])
+                wait = max([self._paused_until - now] + [b.wait_time(now) for b in self._buckets])
                 if wait <= 0:
                     for bucket in self._buckets:
-                        bucket.tokens -= 1.0
+                        bucket.take(now)
                     return
                 self.waited_seconds += wait
                 await asyncio.sleep(wait)
@@ -81,14 +93,18 @@ class RateBudget:
         """Stop handing out tokens for ``seconds`` (called on a 429 with ``Retry-After``)."""
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
+    def paused_for(self) -> float:
+        """Seconds until the current pause ends (0 when not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
     def snapshot(self) -> dict[str, float]:
         now = self._clock()
         for bucket in self._buckets:
             bucket.refill(now)
-        tightest = min(self._buckets, key=lambda b: b.tokens / b.limit.capacity)
+        tightest = min(self._buckets, key=lambda b: b.tokens / b.size)
         return {
             "limit_per_second": min(b.limit.refill_per_second for b in self._buckets),
-            "capacity": tightest.limit.capacity,
+            "capacity": float(tightest.size),
             "available": round(max(0.0, tightest.tokens), 3),
             "paused_for": round(max(0.0, self._paused_until - now), 3),
         }

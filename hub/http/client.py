@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json as jsonlib
 import logging
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -41,6 +43,8 @@ from hub.settings import HttpSettings
 __all__ = ["SourceClient", "SourceHealth", "Upstreams", "VendorError", "classify", "parse_retry_after"]
 
 log = logging.getLogger("hub.http")
+# httpx logs every request URL, query string included, at INFO; our own warnings say enough.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 ENDPOINT_EXTENSION = "hub_endpoint"
@@ -68,9 +72,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # float() also reads "inf" and "nan", which no JSON retryAfter can carry
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -216,16 +222,23 @@ class SourceClient:
     async def _send_once(self, method: str, path: str, *, endpoint: str, params: dict[str, Any] | None,
                          json: Any, content: bytes | str | None,
                          headers: dict[str, str] | None) -> httpx.Response:
+        paused = self.budget.paused_for()
+        if paused > self.settings.max_retry_wait:  # same rule as _should_retry: do not hang the caller
+            raise UpstreamRateLimited(self.source, f"rate budget paused on {endpoint}", retry_after=paused,
+                                      status=None)
         try:
             self.breaker.before_request()
         except UpstreamRetryable as exc:
             raise CircuitOpen(self.source, str(exc).split(": ", 1)[-1]) from None
-        await self.budget.acquire()
         try:
+            await self.budget.acquire()
             request = self._client.build_request(
                 method, path, params=params, json=json, content=content, headers=headers,
                 extensions={ENDPOINT_EXTENSION: endpoint})
             response = await self._client.send(request)
+        except asyncio.CancelledError:
+            self.breaker.release_trial()
+            raise
         except httpx.TimeoutException:
             self._failed(err := UpstreamRetryable(self.source, f"timed out on {endpoint}"), transient=True)
             raise err from None
@@ -252,6 +265,8 @@ class SourceClient:
     def _failed(self, error: UpstreamError, *, transient: bool) -> None:
         if transient:
             self.breaker.record_failure()
+        else:
+            self.breaker.release_trial()
         self.health.last_error_at = datetime.now(UTC)
         self.health.last_error_code = error.code
         self.health.last_error_message = str(error)
@@ -283,15 +298,18 @@ class SourceClient:
                                    json=page.json, idempotent=idempotent)
             try:
                 batch = items(body)
+                if not isinstance(batch, list):
+                    raise TypeError(f"items are {type(batch).__name__}, not a list")
+                next_page = paginator.next(page, body, len(batch))
             except (KeyError, TypeError, AttributeError) as exc:
                 raise UpstreamBadResponse(
                     self.source, f"{endpoint} page has an unexpected shape ({type(exc).__name__}: {exc})"
                 ) from None
             yield batch
             pages += 1
-            if pages >= max_pages:
+            if next_page is not None and pages >= max_pages:
                 raise UpstreamFatal(self.source, f"{endpoint} did not stop paging after {max_pages} pages")
-            page = paginator.next(page, body, len(batch))
+            page = next_page
 
 
 class Upstreams:

@@ -32,7 +32,7 @@ async def test_quickbooks_down_still_returns_notion_customers(tmp_path: Path) ->
 
 
 async def test_quickbooks_recovers_after_an_outage(tmp_path: Path) -> None:
-    http = {"backoff_base": 0.0, "max_attempts": 3, "breaker_failures": 3, "breaker_cooldown": 1.0}
+    http = {"backoff_base": 0.0, "max_attempts": 3, "breaker_failures": 3, "breaker_cooldown": 2.0}
     async for hub in start_hub(tmp_path, http=http):
         faults = hub.sims["quickbooks"].state.faults
         faults.set(outage=True)
@@ -44,7 +44,7 @@ async def test_quickbooks_recovers_after_an_outage(tmp_path: Path) -> None:
         await hub.gql(QUERY.replace("customers(first: 100)", "customers(first: 100, maxAge: 0)"))
         assert hub.upstream("quickbooks") == sent
         faults.set(outage=False)
-        await asyncio.sleep(1.05)  # the breaker's cooldown: then one trial request closes it
+        await asyncio.sleep(2.05)  # the breaker's cooldown: then one trial request closes it
         body = await hub.gql(QUERY.replace("customers(first: 100)", "customers(first: 100, maxAge: 0)"))
         assert "errors" not in body
         merged = [e["node"] for e in body["data"]["customers"]["edges"] if len(e["node"]["sources"]) == 2]
