@@ -18,15 +18,6 @@ from schema.loaders import CustomerView
 
 __all__ = ["Address", "Customer", "Money", "Node", "Segment", "SourceRef", "SourceSystem"]
 
-MoneyAmount = strawberry.scalar(
-    Decimal,
-    name="Decimal",
-    description='An exact decimal number, serialised as a string: "1250.50".',
-    serialize=lambda v: format(v, "f"),
-    parse_value=lambda v: Decimal(str(v)),
-)
-
-
 @strawberry.enum
 class Segment(Enum):
     B2B = "B2B"
@@ -41,7 +32,7 @@ class SourceSystem(Enum):
 
 @strawberry.type(description="An amount of money: a decimal string and an ISO 4217 currency code.")
 class Money:
-    amount: MoneyAmount  # type: ignore[valid-type]
+    amount: Decimal = strawberry.field(description='exact decimal string, e.g. "1250.50"')
     currency: str
 
 
