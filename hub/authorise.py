@@ -31,6 +31,6 @@ async def authorise_quickbooks(settings: Settings, store: Store, *, code: str, r
             code=code, redirect_uri=q.redirect_uri)
     finally:
         await upstreams.aclose()
-    key = f"quickbooks:{realm_id}"
+    key = quickbooks_credential_key(realm_id)
     await store.tokens.save(key, token)
     return key

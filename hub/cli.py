@@ -68,7 +68,6 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000) -> None:
 async def _demo(host: str, port: int, database: Path) -> None:
     from hub.app import create_app
     from hub.authorise import authorise_quickbooks
-    from hub.runtime import quickbooks_credential_key
     from hub.sandbox.runner import SandboxServers, sandbox_authorization_code, sandbox_settings
     from hub.store import Store
 
@@ -89,7 +88,7 @@ async def _demo(host: str, port: int, database: Path) -> None:
     )
     store = await Store.open(settings.database_url, secret_key=settings.secret_key)
     try:
-        await authorise_quickbooks(settings, store, code=code, realm_id=realm)
+        credential = await authorise_quickbooks(settings, store, code=code, realm_id=realm)
     finally:
         await store.close()
     server = uvicorn.Server(
@@ -101,7 +100,7 @@ async def _demo(host: str, port: int, database: Path) -> None:
     )
     console.print(
         f"sandbox simulators: notion {urls['notion']}  quickbooks {urls['quickbooks']}  "
-        f"(credential {quickbooks_credential_key(q)})"
+        f"(credential {credential})"
     )
     try:
         await server.serve()

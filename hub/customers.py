@@ -20,30 +20,26 @@ from connectors.base import RecordSource, SourceRecord
 from hub.errors import ConfigError, UpstreamError
 from hub.identity import Candidate, LinkDecision, entity_id_for, normalise_company, resolve
 from hub.store import EntityRow, IdentityLink, RecordRow, Store
-from mappings import Address, EntityMapping, MappingSet, Money
+from mappings import ENTITIES, EntityMapping, MappingSet
 
 __all__ = ["CUSTOMER", "CustomerDirectory", "MergedCustomer", "decode_fields", "encode_fields"]
 
 log = logging.getLogger("hub.customers")
 
 CUSTOMER = "customer"
-# Fields whose system of record is QuickBooks (money and billing); everything else prefers Notion.
-LIVE_FIELDS = ("billing_address", "open_balance")
 # Notion's last_edited_time is rounded to the minute, so an incremental read re-reads the last minute.
 _CURSOR_OVERLAP = timedelta(minutes=1)
+_SCHEMA = ENTITIES[CUSTOMER]
 
 
 def encode_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.to_json() if isinstance(v, (Money, Address)) else v) for k, v in fields.items()}
+    """Mapped customer fields as the store keeps them (Money/Address as their JSON objects)."""
+    return _SCHEMA.encode(fields)
 
 
 def decode_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(fields)
-    if isinstance(out.get("open_balance"), dict):
-        out["open_balance"] = Money.from_json(out["open_balance"])
-    if isinstance(out.get("billing_address"), dict):
-        out["billing_address"] = Address.from_json(out["billing_address"])
-    return out
+    """Inverse of :func:`encode_fields`."""
+    return _SCHEMA.decode(fields)
 
 
 @dataclass(frozen=True)
@@ -147,18 +143,8 @@ class CustomerDirectory:
         mapped = self.mappings[source].apply(record.data)
         for warning in mapped.warnings:
             log.warning("%s %s: %s", source, record.external_id, warning)
-        return RecordRow(
-            source=source,
-            collection=record.collection,
-            external_id=record.external_id,
-            entity_type=CUSTOMER,
-            data=record.data,
-            fields={**encode_fields(mapped.fields), "_links": dict(mapped.links)},
-            url=record.url,
-            updated_at=record.updated_at,
-            fetched_at=record.fetched_at,
-            archived=record.archived,
-        )
+        fields = {**encode_fields(mapped.fields), "_links": dict(mapped.links)}
+        return RecordRow.from_source(record, entity_type=CUSTOMER, fields=fields)
 
     async def records(
         self, source: str, ids: Sequence[str], *, max_age: float | None = None
@@ -184,8 +170,10 @@ class CustomerDirectory:
     async def resolve_identities(self, new_overrides: Sequence[LinkDecision] = ()) -> None:
         async with self._resolve_lock:
             candidates: list[Candidate] = []
+            rows: dict[tuple[str, str], RecordRow] = {}
             for source in self.precedence:
                 for row in await self.store.list_records(source, self.collection(source)):
+                    rows[(source, row.external_id)] = row
                     if row.archived:
                         continue
                     fields = row.fields
@@ -208,18 +196,19 @@ class CustomerDirectory:
                 for link in await self.store.load_links()
             ]
             resolution = resolve(candidates, existing, self.precedence, new_overrides=new_overrides)
-            await self._save(resolution.links, resolution.merged)
+            await self._save(resolution.links, resolution.merged, rows)
             self._resolved_once = True
 
-    async def _save(self, links: Sequence[LinkDecision], merged: Mapping[str, str]) -> None:
+    async def _save(
+        self,
+        links: Sequence[LinkDecision],
+        merged: Mapping[str, str],
+        rows: Mapping[tuple[str, str], RecordRow],
+    ) -> None:
+        """Write the resolution; ``rows`` are the mirrored records it was made from, by (source, id)."""
         by_entity: dict[str, list[LinkDecision]] = {}
         for link in links:
             by_entity.setdefault(link.entity_id, []).append(link)
-        rows: dict[tuple[str, str], RecordRow] = {}
-        for source in self.precedence:
-            ids = [link.external_id for link in links if link.source == source]
-            for ext, row in (await self.store.get_records(source, self.collection(source), ids)).items():
-                rows[(source, ext)] = row
         now = datetime.now(UTC)
         entities: list[EntityRow] = []
         for entity_id, members in by_entity.items():
@@ -233,24 +222,12 @@ class CustomerDirectory:
                     sort_key=normalise_company(name) or name.lower(),
                     email=fields.get("email"),
                     segment=fields.get("segment"),
-                    merged_into=None,
                     created_at=now,
-                    updated_at=now,
                 )
             )
+        # A merged-away entity keeps its row as an alias of the survivor (updated_at is the store's to set).
         for old, new in merged.items():
-            entities.append(
-                EntityRow(
-                    id=old,
-                    display_name="",
-                    sort_key="",
-                    email=None,
-                    segment=None,
-                    merged_into=new,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            entities.append(EntityRow(id=old, display_name="", merged_into=new, created_at=now))
         await self.store.apply_identity(
             entities,
             [
@@ -262,7 +239,6 @@ class CustomerDirectory:
                     confidence=link.confidence,
                     overridden=link.overridden,
                     created_at=now,
-                    updated_at=now,
                 )
                 for link in links
             ],

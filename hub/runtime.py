@@ -24,8 +24,9 @@ __all__ = ["Hub", "quickbooks_credential_key"]
 log = logging.getLogger("hub")
 
 
-def quickbooks_credential_key(settings: QuickBooksSettings) -> str:
-    return f"quickbooks:{settings.realm_id}"
+def quickbooks_credential_key(realm_id: str) -> str:
+    """The store key of one QuickBooks company's OAuth credential."""
+    return f"quickbooks:{realm_id}"
 
 
 def _quickbooks_app_url(settings: QuickBooksSettings) -> str:
@@ -72,7 +73,7 @@ def build_sources(settings: Settings, upstreams: Upstreams, store: Store) -> dic
         auth = OAuth2RefreshAuth(
             "quickbooks",
             store.tokens,
-            quickbooks_credential_key(q),
+            quickbooks_credential_key(q.realm_id),
             token_url=q.token_url,
             client_id=q.client_id,
             client_secret=q.client_secret,

@@ -17,7 +17,7 @@ from typing import Any
 from mappings.paths import PathTypeError
 from mappings.spec import MappingSpec, Rule
 from mappings.transforms import Context, TransformError
-from mappings.values import Address, Money
+from mappings.values import value_to_json
 
 __all__ = ["EntityMapping", "Mapped"]
 
@@ -40,15 +40,13 @@ class Mapped:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, Money | Address):
-        return value.to_json()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_json_value(v) for v in value]
-    return value
+    return value_to_json(value)
 
 
 class EntityMapping:

@@ -28,6 +28,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hub.errors import MappingError
 from mappings.paths import KeyPath, PathSyntaxError
 from mappings.transforms import REGISTRY, Step
-from mappings.values import Address, Money
+from mappings.values import VALUE_TYPES, Address, Money, value_to_json
 
 __all__ = [
     "ENTITIES",
@@ -70,10 +71,33 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class EntitySchema:
-    """The unified fields of one entity."""
+    """The unified fields of one entity.
+
+    ``encode``/``decode`` carry mapped fields through JSON storage: Money and Address values travel as
+    their ``to_json`` objects and come back by field type; every other value is left as it is.
+    """
 
     name: str
     fields: Mapping[str, FieldDef]
+
+    @cached_property
+    def _value_types(self) -> dict[str, type[Money] | type[Address]]:
+        return {
+            name: kind for name, d in self.fields.items() for kind in VALUE_TYPES if kind in d.types
+        }
+
+    @staticmethod
+    def encode(fields: Mapping[str, Any]) -> dict[str, Any]:
+        """``fields`` with Money/Address values as their ``to_json`` objects."""
+        return {name: value_to_json(value) for name, value in fields.items()}
+
+    def decode(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Inverse of :meth:`encode`: a Money/Address field's JSON object back into its value."""
+        out = dict(fields)
+        for name, kind in self._value_types.items():
+            if isinstance(out.get(name), dict):
+                out[name] = kind.from_json(out[name])
+        return out
 
 
 def _schema(name: str, *defs: FieldDef) -> EntitySchema:

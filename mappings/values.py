@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["Address", "Money"]
+__all__ = ["VALUE_TYPES", "Address", "Money", "value_to_json"]
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -99,3 +99,12 @@ class Address:
         if unknown:
             raise ValueError(f"unknown Address keys: {', '.join(sorted(map(str, unknown)))}")
         return cls(**{name: data.get(name) for name in names})
+
+
+# The unified value types that are not plain JSON; each has ``to_json``/``from_json``.
+VALUE_TYPES: tuple[type[Money] | type[Address], ...] = (Money, Address)
+
+
+def value_to_json(value: Any) -> Any:
+    """``value.to_json()`` for a ``Money`` or ``Address``; any other value unchanged."""
+    return value.to_json() if isinstance(value, VALUE_TYPES) else value

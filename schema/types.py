@@ -122,18 +122,7 @@ class Customer(Node):
     @strawberry.field(description="Billing address, from QuickBooks (the system of record for billing).")
     async def billing_address(self, info: Info) -> Address | None:
         value = await self._live(info, "billing_address")
-        return (
-            None
-            if value is None
-            else Address(
-                line1=value.line1,
-                line2=value.line2,
-                city=value.city,
-                region=value.region,
-                postal_code=value.postal_code,
-                country=value.country,
-            )
-        )
+        return None if value is None else Address(**value.to_json())
 
     @strawberry.field(description="Open balance in QuickBooks.")
     async def open_balance(self, info: Info) -> Money | None:

@@ -66,7 +66,8 @@ async def start_hub(tmp_path: Path, *, authorise: bool = True, sandbox: SandboxS
             await store.close()
     app = create_app(settings, transports=transports)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test") as client:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
             yield HubUnderTest(client, app, sims, settings)
 
 

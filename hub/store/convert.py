@@ -1,92 +1,53 @@
-"""Converting between the row dataclasses and table rows."""
+"""Converting between the row dataclasses and table rows.
+
+The dataclasses' fields are named as the tables' columns, so both directions walk the dataclass fields.
+"""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.store.rows import EntityRow, IdentityLink, RecordRow
 
 __all__ = ["entity_row", "entity_values", "link_row", "link_values", "record_row", "record_values"]
 
+_Row = TypeVar("_Row", RecordRow, EntityRow, IdentityLink)
+
+
+def _values(obj: RecordRow | EntityRow | IdentityLink) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _stamped(obj: EntityRow | IdentityLink, now: datetime) -> dict[str, Any]:
+    # A new row keeps the given created_at (or now); updated_at is always the write time.
+    return {**_values(obj), "created_at": obj.created_at or now, "updated_at": now}
+
+
+def _load(cls: type[_Row], row: Any) -> _Row:
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
 
 def record_values(row: RecordRow) -> dict[str, Any]:
-    return {
-        "source": row.source,
-        "collection": row.collection,
-        "external_id": row.external_id,
-        "entity_type": row.entity_type,
-        "data": row.data,
-        "fields": row.fields,
-        "url": row.url,
-        "updated_at": row.updated_at,
-        "fetched_at": row.fetched_at,
-        "archived": row.archived,
-    }
+    return _values(row)
 
 
 def record_row(row: Any) -> RecordRow:
-    return RecordRow(
-        source=row.source,
-        collection=row.collection,
-        external_id=row.external_id,
-        entity_type=row.entity_type,
-        data=row.data,
-        fields=row.fields,
-        url=row.url,
-        updated_at=row.updated_at,
-        fetched_at=row.fetched_at,
-        archived=bool(row.archived),
-    )
+    return _load(RecordRow, row)
 
 
 def entity_values(entity: EntityRow, now: datetime) -> dict[str, Any]:
-    return {
-        "id": entity.id,
-        "display_name": entity.display_name,
-        "sort_key": entity.sort_key,
-        "email": entity.email,
-        "segment": entity.segment,
-        "merged_into": entity.merged_into,
-        "created_at": entity.created_at or now,
-        "updated_at": now,
-    }
+    return _stamped(entity, now)
 
 
 def entity_row(row: Any) -> EntityRow:
-    return EntityRow(
-        id=row.id,
-        display_name=row.display_name,
-        sort_key=row.sort_key,
-        email=row.email,
-        segment=row.segment,
-        merged_into=row.merged_into,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return _load(EntityRow, row)
 
 
 def link_values(link: IdentityLink, now: datetime) -> dict[str, Any]:
-    return {
-        "source": link.source,
-        "external_id": link.external_id,
-        "entity_id": link.entity_id,
-        "rule": link.rule,
-        "confidence": link.confidence,
-        "overridden": link.overridden,
-        "created_at": link.created_at or now,
-        "updated_at": now,
-    }
+    return _stamped(link, now)
 
 
 def link_row(row: Any) -> IdentityLink:
-    return IdentityLink(
-        source=row.source,
-        external_id=row.external_id,
-        entity_id=row.entity_id,
-        rule=row.rule,
-        confidence=row.confidence,
-        overridden=bool(row.overridden),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return _load(IdentityLink, row)

@@ -281,13 +281,19 @@ def test_vendor_error_parser_ignores_other_bodies() -> None:
 
 # -- auth -------------------------------------------------------------------------------------------
 
-async def test_401_then_refresh_and_replay(upstreams: Upstreams, mock: respx.MockRouter) -> None:
+async def refreshing_auth() -> tuple[MemoryTokenStore, OAuth2RefreshAuth]:
+    """A stored credential whose access token is still valid (30 min left), and the auth over it."""
     store = MemoryTokenStore()
     await store.save(f"quickbooks:{REALM}", OAuthToken(
         access_token=SecretStr("old-access"), refresh_token=SecretStr("old-refresh"),
         expires_at=datetime.now(UTC) + timedelta(minutes=30)))
     auth = OAuth2RefreshAuth("quickbooks", store, f"quickbooks:{REALM}", token_url=TOKEN_URL,
                              client_id="ABclient", client_secret=SecretStr("shh"))
+    return store, auth
+
+
+async def test_401_then_refresh_and_replay(upstreams: Upstreams, mock: respx.MockRouter) -> None:
+    store, auth = await refreshing_auth()
     api = mock.get(QUERY_URL).mock(side_effect=[
         httpx.Response(401, json=fixture("fault_authentication_401")),
         httpx.Response(200, json=fixture("query_customers_page_2"))])
@@ -305,12 +311,7 @@ async def test_401_then_refresh_and_replay(upstreams: Upstreams, mock: respx.Moc
 
 
 async def test_revoked_credential_is_an_auth_error(upstreams: Upstreams, mock: respx.MockRouter) -> None:
-    store = MemoryTokenStore()
-    await store.save(f"quickbooks:{REALM}", OAuthToken(
-        access_token=SecretStr("old-access"), refresh_token=SecretStr("old-refresh"),
-        expires_at=datetime.now(UTC) + timedelta(minutes=30)))
-    auth = OAuth2RefreshAuth("quickbooks", store, f"quickbooks:{REALM}", token_url=TOKEN_URL,
-                             client_id="ABclient", client_secret=SecretStr("shh"))
+    _, auth = await refreshing_auth()
     mock.get(QUERY_URL).respond(401, json=fixture("fault_authentication_401"))
     mock.post(TOKEN_URL).respond(400, json={"error": "invalid_grant"})
     with pytest.raises(UpstreamAuthError, match="run `hub auth quickbooks`") as caught:

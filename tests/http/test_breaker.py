@@ -11,16 +11,9 @@ import pytest
 from hub.errors import CircuitOpen, UpstreamError, UpstreamNotFound, UpstreamRetryable
 from hub.http import CircuitBreaker, Limit, RateBudget, SourceClient, SourceHealth, UpstreamMetrics
 from hub.settings import HttpSettings
+from tests.http.conftest import FakeClock
 
 BASE = "https://api.example.test"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # --- the breaker alone ---------------------------------------------------------------------------------
@@ -97,22 +90,6 @@ class Script:
 
 
 MakeClient = Callable[..., SourceClient]
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """A fake clock that ``asyncio.sleep`` advances instantly (a 429 pauses the budget)."""
-    fake = FakeClock()
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(delay: float, result: object = None) -> object:
-        if delay > 0:
-            fake.now += max(delay, 1e-9)  # a float sum may not move: 100.0 + 1e-16 == 100.0
-        await real_sleep(0)
-        return result
-
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    return fake
 
 
 @pytest.fixture

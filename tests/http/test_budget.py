@@ -3,37 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from hub.http import Limit, RateBudget
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(delay: float, result: Any = None) -> Any:
-        if delay > 0:
-            fake.sleeps.append(delay)
-            # A real clock always moves on; a float sum may not (100.0 + 1e-16 == 100.0).
-            fake.now += max(delay, 1e-9)
-        await real_sleep(0)
-        return result
-
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    return fake
+from tests.http.conftest import FakeClock
 
 
 async def grant_times(budget: RateBudget, clock: FakeClock, n: int) -> list[float]:

@@ -39,6 +39,7 @@ from hub.http import (
     parse_retry_after,
 )
 from hub.settings import HttpSettings
+from tests.http.conftest import FakeClock
 
 BASE = "https://api.example.test"
 Answer = Callable[[httpx.Request], httpx.Response]
@@ -60,15 +61,6 @@ def fail(exc_type: type[httpx.TransportError], message: str = "boom") -> Answer:
     return answer
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Script:
     """A MockTransport handler answering from a list in order; the last answer repeats."""
 
@@ -83,24 +75,6 @@ class Script:
         if self.clock is not None:
             self.times.append(self.clock())
         return self.answers[min(len(self.requests), len(self.answers)) - 1](request)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """A fake monotonic clock; ``asyncio.sleep`` (tenacity's and the budget's) advances it instantly."""
-    fake = FakeClock()
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(delay: float, result: Any = None) -> Any:
-        if delay > 0:
-            fake.sleeps.append(delay)
-            # A real clock always moves on; a float sum may not (100.0 + 1e-16 == 100.0).
-            fake.now += max(delay, 1e-9)
-        await real_sleep(0)
-        return result
-
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    return fake
 
 
 MakeClient = Callable[..., SourceClient]

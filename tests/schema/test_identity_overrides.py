@@ -5,8 +5,12 @@ from __future__ import annotations
 from hub.sandbox.seed import EXPECTED_LINKS
 from tests.conftest import HubUnderTest
 
-FIND = """query($id: ID!) { customer(id: $id) { id name sources { system externalId matchedBy confidence } } }"""
-LIST = "{ customers(first: 100) { totalCount edges { node { id sources { system externalId matchedBy } } } } }"
+FIND = """query($id: ID!) {
+  customer(id: $id) { id name sources { system externalId matchedBy confidence } }
+}"""
+LIST = (
+    "{ customers(first: 100) { totalCount edges { node { id sources { system externalId matchedBy } } } } }"
+)
 UNLINK = """mutation($s: SourceSystem!, $x: String!) { unlinkCustomerSource(system: $s, externalId: $x) {
   __typename ... on CustomerLinked { customer { id sources { system externalId matchedBy } } }
   ... on UserError { code message } } }"""
@@ -29,7 +33,8 @@ async def test_unlink_then_link_back(hub: HubUnderTest) -> None:
     body = await hub.gql(UNLINK, {"s": "QUICKBOOKS", "x": qbo_id})
     result = body["data"]["unlinkCustomerSource"]
     assert result["__typename"] == "CustomerLinked"
-    assert result["customer"]["sources"] == [{"system": "QUICKBOOKS", "externalId": qbo_id, "matchedBy": "manual"}]
+    expected = [{"system": "QUICKBOOKS", "externalId": qbo_id, "matchedBy": "manual"}]
+    assert result["customer"]["sources"] == expected
     after = (await hub.gql(LIST))["data"]["customers"]
     assert after["totalCount"] == before["totalCount"] + 1
     # Re-resolution (a fresh read) does not undo the override.
