@@ -182,9 +182,8 @@ def auth_quickbooks(
         from hub.http.oauth import build_authorize_url, new_state
 
         state = new_state()
-        url = build_authorize_url(
-            q.authorize_url, client_id=q.client_id, redirect_uri=q.redirect_uri, scopes=q.scopes, state=state
-        )
+        url = build_authorize_url(q.authorize_url, client_id=q.client_id or "", redirect_uri=q.redirect_uri,
+                                  scopes=q.scopes, state=state)
         console.print(f"Open this page, approve, then paste the full URL you were redirected to:\n{url}")
         if open_browser and not os.environ.get("CI"):
             webbrowser.open(url)

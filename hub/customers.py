@@ -14,12 +14,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from connectors.base import RecordSource, SourceRecord
 from hub.errors import ConfigError, UpstreamError
 from hub.identity import Candidate, LinkDecision, entity_id_for, normalise_company, resolve
-from hub.store import EntityRow, IdentityLink, RecordRow, Store
+from hub.store import EntityRow, IdentityLink, LinkRule, RecordRow, Store
 from mappings import ENTITIES, EntityMapping, MappingSet
 
 __all__ = ["CUSTOMER", "CustomerDirectory", "MergedCustomer", "decode_fields", "encode_fields"]
@@ -56,7 +56,7 @@ def merge(records: Sequence[RecordRow], precedence: Sequence[str]) -> MergedCust
     fields: dict[str, Any] = {}
     provenance: dict[str, str] = {}
     for record in ordered:
-        for name, value in decode_fields(record.fields).items():
+        for name, value in decode_fields(record.fields or {}).items():
             if name not in fields and value not in (None, ""):
                 fields[name] = value
                 provenance[name] = record.source
@@ -176,7 +176,7 @@ class CustomerDirectory:
                     rows[(source, row.external_id)] = row
                     if row.archived:
                         continue
-                    fields = row.fields
+                    fields = row.fields or {}
                     candidates.append(
                         Candidate(
                             source=source,
@@ -235,7 +235,7 @@ class CustomerDirectory:
                     entity_id=link.entity_id,
                     source=link.source,
                     external_id=link.external_id,
-                    rule=link.rule,
+                    rule=cast(LinkRule, link.rule),
                     confidence=link.confidence,
                     overridden=link.overridden,
                     created_at=now,

@@ -36,6 +36,12 @@ one step or a list applied in order. Unconvertible values map to ``None`` with a
 from __future__ import annotations
 
 from mappings.engine import EntityMapping, Mapped
+from mappings.inventory_sql import (
+    SQL_INVENTORY_ENTITIES,
+    SqlInventoryMapping,
+    load_inventory_sql,
+    parse_inventory_sql,
+)
 from mappings.loader import MappingSet, load_mappings, parse_mapping
 from mappings.spec import ENTITIES, EntitySchema, FieldDef
 from mappings.transforms import REGISTRY as TRANSFORMS
@@ -43,6 +49,7 @@ from mappings.values import Address, Money
 
 __all__ = [
     "ENTITIES",
+    "SQL_INVENTORY_ENTITIES",
     "TRANSFORMS",
     "Address",
     "EntityMapping",
@@ -51,6 +58,9 @@ __all__ = [
     "Mapped",
     "MappingSet",
     "Money",
+    "SqlInventoryMapping",
+    "load_inventory_sql",
     "load_mappings",
+    "parse_inventory_sql",
     "parse_mapping",
 ]

@@ -44,7 +44,7 @@ class Mutation:
             new_id = await info.context.hub.directory.link(entity_id, system.value, external_id)
         except ConfigError as exc:
             return UserError(code="NOT_FOUND", message=str(exc))
-        return CustomerLinked(customer=Customer(entity_id=new_id))
+        return CustomerLinked(customer=Customer.of(new_id))
 
     @strawberry.mutation(description="Override identity: this source record is a customer of its own.")
     async def unlink_customer_source(self, info: Info, system: SourceSystem, external_id: str) -> LinkResult:
@@ -52,4 +52,4 @@ class Mutation:
             new_id = await info.context.hub.directory.unlink(system.value, external_id)
         except ConfigError as exc:
             return UserError(code="BAD_USER_INPUT", message=str(exc))
-        return CustomerLinked(customer=Customer(entity_id=new_id))
+        return CustomerLinked(customer=Customer.of(new_id))

@@ -100,7 +100,7 @@ async def _customer_by_id(info: Info, id: str, max_age: float | None) -> Custome
         return None
     await _refresh(info, max_age)
     view = await info.context.loaders.customer.load(entity_id)
-    return Customer(entity_id=view.entity.id) if view else None
+    return Customer.of(view.entity.id) if view else None
 
 
 @strawberry.type
@@ -137,7 +137,7 @@ class Query:
         has_next = len(rows) > first
         rows = rows[:first]
         edges = [
-            CustomerEdge(cursor=encode_cursor(r.sort_key, r.id), node=Customer(entity_id=r.id)) for r in rows
+            CustomerEdge(cursor=encode_cursor(r.sort_key, r.id), node=Customer.of(r.id)) for r in rows
         ]
         return CustomerConnection(
             edges=edges,

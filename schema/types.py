@@ -72,9 +72,9 @@ async def _view(info: Info, entity_id: str) -> CustomerView:
 class Customer(Node):
     entity_id: strawberry.Private[str]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Customer", self.entity_id))
+    @classmethod
+    def of(cls, entity_id: str) -> Customer:
+        return cls(id=strawberry.ID(to_global_id("Customer", entity_id)), entity_id=entity_id)
 
     async def _field(self, info: Info, name: str) -> Any:
         return (await _view(info, self.entity_id)).merged.fields.get(name)

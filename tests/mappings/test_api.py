@@ -13,6 +13,7 @@ import mappings
 def test_public_api_is_pinned() -> None:
     assert mappings.__all__ == [
         "ENTITIES",
+        "SQL_INVENTORY_ENTITIES",
         "TRANSFORMS",
         "Address",
         "EntityMapping",
@@ -21,7 +22,10 @@ def test_public_api_is_pinned() -> None:
         "Mapped",
         "MappingSet",
         "Money",
+        "SqlInventoryMapping",
+        "load_inventory_sql",
         "load_mappings",
+        "parse_inventory_sql",
         "parse_mapping",
     ]
     assert all(hasattr(mappings, name) for name in mappings.__all__)
