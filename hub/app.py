@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 import httpx
@@ -27,6 +28,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.hub = await Hub.start(settings, transports=transports)
+        # Long-lived start-up objects leave the young generations, and collections run less often:
+        # the GC took 25-30 ms of a warm query under load before this (bench/REPORT.md).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         try:
             yield
         finally:

@@ -128,6 +128,14 @@ class CustomerDirectory:
             except UpstreamError as exc:
                 log.warning("customer refresh from %s failed: %s", source, exc)
                 return False, exc
+            # The cursor overlap re-reads records already mirrored; only a real change re-resolves.
+            known = await self.store.get_records(source, collection, [r.external_id for r in rows])
+            changed = [
+                r
+                for r in rows
+                if (k := known.get(r.external_id)) is None
+                or (k.updated_at, k.fields, k.archived) != (r.updated_at, r.fields, r.archived)
+            ]
             if rows:
                 await self.store.upsert_records(rows)
             newest = max((r.updated_at for r in rows if r.updated_at), default=None)
@@ -137,7 +145,7 @@ class CustomerDirectory:
             log.info(
                 "refreshed %d %s customer records (incremental=%s)", len(rows), source, since is not None
             )
-            return bool(rows), None
+            return bool(changed), None
 
     def _row(self, source: str, record: SourceRecord) -> RecordRow:
         mapped = self.mappings[source].apply(record.data)
