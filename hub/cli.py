@@ -99,7 +99,7 @@ async def _demo(host: str, port: int, database: Path) -> None:
         f"metrics: http://{host}:{port}/metrics"
     )
     console.print(
-        f"sandbox simulators: notion {urls['notion']}  quickbooks {urls['quickbooks']}  "
+        "sandbox simulators: " + "  ".join(f"{name} {url}" for name, url in urls.items()) + "  "
         f"(credential {credential})"
     )
     try:
@@ -141,7 +141,10 @@ def check() -> None:
                 )
             )
             rows.append(("store", "ok", hub.store.dialect))
-            for name, source in hub.sources.items():
+            pingable: dict[str, Any] = dict(hub.sources)
+            if hub.inventory is not None:
+                pingable[hub.inventory.source.name] = hub.inventory.source
+            for name, source in pingable.items():
                 try:
                     result = await source.ping()
                     rows.append((name, "ok" if result.ok else "FAIL", result.detail))
@@ -182,8 +185,13 @@ def auth_quickbooks(
         from hub.http.oauth import build_authorize_url, new_state
 
         state = new_state()
-        url = build_authorize_url(q.authorize_url, client_id=q.client_id or "", redirect_uri=q.redirect_uri,
-                                  scopes=q.scopes, state=state)
+        url = build_authorize_url(
+            q.authorize_url,
+            client_id=q.client_id or "",
+            redirect_uri=q.redirect_uri,
+            scopes=q.scopes,
+            state=state,
+        )
         console.print(f"Open this page, approve, then paste the full URL you were redirected to:\n{url}")
         if open_browser and not os.environ.get("CI"):
             webbrowser.open(url)
@@ -270,18 +278,36 @@ def identity_unlink(source: str, external_id: str) -> None:
 
 
 @app.command()
+def promise(
+    scenario: Annotated[Path, typer.Option(help="scenario file (JSON or YAML); format in the README")],
+) -> None:
+    """What-if: compute the delivery promise of a self-contained scenario and print it as JSON."""
+    import json
+
+    from hub.promise import run_scenario
+
+    try:
+        result = run_scenario(scenario)
+    except HubError as exc:
+        _fail(exc)
+        return
+    typer.echo(json.dumps(result, indent=2))
+
+
+@app.command()
 def sandbox(
     host: HostOpt = "127.0.0.1",
     notion_port: Annotated[int, typer.Option()] = 8101,
     quickbooks_port: Annotated[int, typer.Option()] = 8102,
+    odoo_port: Annotated[int, typer.Option()] = 8103,
 ) -> None:
     """Serve only the simulators (for benchmarks or for pointing a separate hub at them)."""
     from hub.sandbox.runner import SandboxServers
 
     async def run() -> None:
         servers = SandboxServers(host=host, settings=Settings().sandbox)
-        urls = await servers.start({"notion": notion_port, "quickbooks": quickbooks_port})
-        console.print(f"notion {urls['notion']}  quickbooks {urls['quickbooks']}")
+        urls = await servers.start({"notion": notion_port, "quickbooks": quickbooks_port, "odoo": odoo_port})
+        console.print("  ".join(f"{name} {url}" for name, url in urls.items()))
         try:
             await asyncio.Event().wait()
         finally:

@@ -9,15 +9,20 @@ from dataclasses import dataclass
 import httpx
 
 from connectors.base import RecordSource
+from connectors.inventory import InventorySource
 from connectors.notion import NotionConnector
+from connectors.odoo import OdooConnector
 from connectors.quickbooks import QuickBooksConnector
+from connectors.sql import SqlInventoryConnector
 from hub.customers import CustomerDirectory
 from hub.errors import ConfigError
 from hub.http import Limit, Upstreams
 from hub.http.oauth import OAuth2RefreshAuth
+from hub.inventory import InventoryService
+from hub.promise import Policy
 from hub.settings import QuickBooksSettings, Settings
 from hub.store import Store
-from mappings import MappingSet, load_mappings
+from mappings import MappingSet, load_inventory_sql, load_mappings
 
 __all__ = ["Hub", "quickbooks_credential_key"]
 
@@ -94,6 +99,50 @@ def build_sources(settings: Settings, upstreams: Upstreams, store: Store) -> dic
     return sources
 
 
+async def build_inventory(settings: Settings, upstreams: Upstreams) -> InventorySource | None:
+    """The one inventory source (Odoo or the shop's own SQL database), validated before serving."""
+    odoo, sql = settings.odoo, settings.sql_inventory
+    if odoo.enabled and sql.enabled:
+        raise ConfigError(
+            "enable one inventory source: HUB_ODOO__ENABLED or HUB_SQL_INVENTORY__ENABLED, not both"
+        )
+    if odoo.enabled:
+        if not odoo.database or odoo.api_key is None:
+            raise ConfigError("odoo: HUB_ODOO__DATABASE and HUB_ODOO__API_KEY must be set")
+        client = upstreams.client(
+            "odoo",
+            odoo.base_url,
+            limits=[Limit(odoo.rate_per_second, 1.0)],
+            **OdooConnector.client_options(odoo.api_key, database=odoo.database),
+        )
+        return OdooConnector(
+            client, database=odoo.database, api_key=odoo.api_key, login=odoo.login, protocol=odoo.protocol
+        )
+    if sql.enabled:
+        if sql.url is None or sql.mapping is None:
+            raise ConfigError(
+                "sql inventory: HUB_SQL_INVENTORY__URL and HUB_SQL_INVENTORY__MAPPING must be set"
+            )
+        connector = SqlInventoryConnector(sql.url.get_secret_value(), load_inventory_sql(sql.mapping))
+        try:
+            await connector.validate()  # a bad query stops start-up naming file, entity and reason
+        except Exception:
+            await connector.aclose()
+            raise
+        return connector
+    return None
+
+
+def promise_policy(settings: Settings) -> Policy:
+    p = settings.promise
+    return Policy(
+        packing_days=p.packing_days,
+        transit_business_days=p.transit_business_days,
+        security_days=p.security_days,
+        lot_splitting=p.lot_splitting,
+    )
+
+
 @dataclass
 class Hub:
     settings: Settings
@@ -102,6 +151,7 @@ class Hub:
     mappings: MappingSet
     sources: dict[str, RecordSource]
     directory: CustomerDirectory
+    inventory: InventoryService | None = None
 
     @classmethod
     async def start(
@@ -119,12 +169,22 @@ class Hub:
                 customers_max_age=settings.freshness.customers,
                 balances_max_age=settings.freshness.balances,
             )
+            inventory_source = await build_inventory(settings, upstreams)
         except Exception:
             await upstreams.aclose()
             await store.close()
             raise
-        return cls(settings, store, upstreams, mappings, sources, directory)
+        inventory = (
+            InventoryService(
+                inventory_source, max_age=settings.freshness.inventory, policy=promise_policy(settings)
+            )
+            if inventory_source
+            else None
+        )
+        return cls(settings, store, upstreams, mappings, sources, directory, inventory)
 
     async def close(self) -> None:
+        if self.inventory is not None and isinstance(self.inventory.source, SqlInventoryConnector):
+            await self.inventory.source.aclose()
         await self.upstreams.aclose()
         await self.store.close()

@@ -27,9 +27,12 @@ __all__ = [
     "FreshnessSettings",
     "HttpSettings",
     "NotionSettings",
+    "OdooSettings",
+    "PromiseSettings",
     "QuickBooksSettings",
     "SandboxSettings",
     "Settings",
+    "SqlInventorySettings",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -91,6 +94,38 @@ class QuickBooksSettings(BaseModel):
         return self.base_url or QUICKBOOKS_BASE_URLS[self.environment]
 
 
+class OdooSettings(BaseModel):
+    """Odoo (inventory + MRP): JSON-2 API on Odoo 19, JSON-RPC on 16-18."""
+
+    model_config = _FROZEN
+    enabled: bool = False
+    base_url: str = "https://example.odoo.com"
+    database: str | None = None
+    api_key: SecretStr | None = None
+    login: str | None = None  # needed for the JSON-RPC fallback (API key as password)
+    protocol: Literal["auto", "json2", "jsonrpc"] = "auto"
+    rate_per_second: float = Field(10.0, gt=0)
+
+
+class SqlInventorySettings(BaseModel):
+    """A shop's own database as the inventory source: read-only SELECTs from a mapping file."""
+
+    model_config = _FROZEN
+    enabled: bool = False
+    url: SecretStr | None = None  # any SQLAlchemy URL; may hold a password
+    mapping: Path | None = None
+
+
+class PromiseSettings(BaseModel):
+    """Default delivery-promise policy (a query may override each)."""
+
+    model_config = _FROZEN
+    packing_days: int = Field(1, ge=0)
+    transit_business_days: int = Field(2, ge=0)
+    security_days: int = Field(0, ge=0)
+    lot_splitting: bool = False
+
+
 class FaultSettings(BaseModel):
     """Fault knobs of one sandbox simulator."""
 
@@ -105,6 +140,7 @@ class SandboxSettings(BaseModel):
     model_config = _FROZEN
     notion: FaultSettings = FaultSettings()
     quickbooks: FaultSettings = FaultSettings()
+    odoo: FaultSettings = FaultSettings()
     enforce_rate_limits: bool = True
 
 
@@ -114,6 +150,8 @@ class FreshnessSettings(BaseModel):
     model_config = _FROZEN
     customers: float = Field(300.0, ge=0)
     balances: float = Field(60.0, ge=0)
+    # Near-live: one inventory snapshot serves the estimates of the next few seconds.
+    inventory: float = Field(30.0, ge=0)
 
 
 def _default_database_url() -> str:
@@ -137,6 +175,9 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     notion: NotionSettings = NotionSettings()
     quickbooks: QuickBooksSettings = QuickBooksSettings()
+    odoo: OdooSettings = OdooSettings()
+    sql_inventory: SqlInventorySettings = SqlInventorySettings()
+    promise: PromiseSettings = PromiseSettings()
     freshness: FreshnessSettings = FreshnessSettings()
     sandbox: SandboxSettings = SandboxSettings()
     log_level: str = "INFO"

@@ -10,15 +10,20 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 
 from schema.context import Context
 from schema.errors import PartialErrors, mask_unexpected
+from schema.inventory import InventoryQuery, ProductQuery
 from schema.mutation import Mutation
-from schema.query import Query
+from schema.query import Query as CustomerQuery
 from schema.types import Customer
 
 __all__ = ["Context", "HubGraphQL", "build_schema"]
+
+
+Query = merge_types("Query", (CustomerQuery, InventoryQuery, ProductQuery))
 
 
 def build_schema() -> strawberry.Schema:

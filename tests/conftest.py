@@ -18,7 +18,11 @@ from hub.settings import SandboxSettings, Settings
 from hub.store import Store
 
 # The connectors get the vendors' real hosts; only the transport underneath is the simulator.
-VENDOR_URLS = {"notion": "https://api.notion.com", "quickbooks": "https://sandbox-quickbooks.api.intuit.com"}
+VENDOR_URLS = {
+    "notion": "https://api.notion.com",
+    "quickbooks": "https://sandbox-quickbooks.api.intuit.com",
+    "odoo": "https://costume-shop.odoo.com",
+}
 
 
 @dataclass

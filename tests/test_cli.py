@@ -93,7 +93,7 @@ def test_demo_serves_graphiql_and_merged_customers(tmp_path: Path) -> None:
 
 @pytest.fixture
 def simulators(tmp_path: Path) -> Iterator[dict[str, str]]:
-    ports = {"notion": free_port(), "quickbooks": free_port()}
+    ports = {"notion": free_port(), "quickbooks": free_port(), "odoo": free_port()}
     proc = subprocess.Popen(
         [
             *HUB,
@@ -102,6 +102,8 @@ def simulators(tmp_path: Path) -> Iterator[dict[str, str]]:
             str(ports["notion"]),
             "--quickbooks-port",
             str(ports["quickbooks"]),
+            "--odoo-port",
+            str(ports["odoo"]),
         ],
         cwd=tmp_path,
         env=_env(tmp_path),
@@ -161,7 +163,7 @@ def test_auth_check_and_identity_commands(tmp_path: Path, simulators: dict[str, 
 
     result = _run(["check"], env, tmp_path)
     assert result.returncode == 0, result.stdout
-    for word in ("settings", "mappings", "store", "notion", "quickbooks"):
+    for word in ("settings", "mappings", "store", "notion", "quickbooks", "odoo"):
         assert word in result.stdout
     assert "FAIL" not in result.stdout
 
@@ -194,3 +196,35 @@ def test_a_bad_mapping_stops_start_up_naming_file_path_and_reason(tmp_path: Path
     assert result.returncode == 1
     out = " ".join((result.stdout + result.stderr).split())
     assert "customers.quickbooks.yaml" in out and "lowr" in out and "fields.email" in out
+
+
+SCENARIOS = Path(__file__).resolve().parent / "promise" / "scenarios"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_promise_scenario_reproduces_the_worked_examples(name: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+    from hub.promise import run_scenario
+
+    result = CliRunner().invoke(app, ["promise", "--scenario", str(SCENARIOS / name)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == run_scenario(SCENARIOS / name)
+
+
+def test_promise_scenario_bad_file_names_the_path(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    text = (
+        (SCENARIOS / "stock_only.yaml").read_text().replace("lead_time_days: 10}", "lead_time_days: two}", 1)
+    )
+    bad.write_text(text)
+    result = CliRunner().invoke(app, ["promise", "--scenario", str(bad)], env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    assert "bad.yaml" in result.output and "lead_time_days" in result.output

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from hub.sandbox.faults import Faults
 from hub.sandbox.notion import create_notion_app
+from hub.sandbox.odoo import create_odoo_app
 from hub.sandbox.quickbooks import create_quickbooks_app
 from hub.sandbox.seed import (
     NOTION_SANDBOX_TOKEN,
@@ -25,6 +26,7 @@ from hub.sandbox.seed import (
     QUICKBOOKS_REALM_ID,
     build_shop,
 )
+from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE, ODOO_LOGIN
 from hub.settings import SandboxSettings
 
 __all__ = ["SandboxServers", "free_port", "sandbox_apps", "sandbox_settings"]
@@ -49,6 +51,8 @@ def sandbox_apps(settings: SandboxSettings | None = None) -> dict[str, Starlette
         "quickbooks": create_quickbooks_app(
             shop.quickbooks_customers, faults=qbo_faults, enforce_rate_limit=settings.enforce_rate_limits
         ),
+        # The workshop's dates are relative to today, so the demo always has work in the coming weeks.
+        "odoo": create_odoo_app(faults=Faults(**settings.odoo.model_dump())),
     }
 
 
@@ -65,6 +69,13 @@ def sandbox_settings(urls: dict[str, str]) -> dict[str, Any]:
             "client_secret": QUICKBOOKS_CLIENT_SECRET,
             "realm_id": QUICKBOOKS_REALM_ID,
             "environment": "sandbox",
+        },
+        "odoo": {
+            "enabled": True,
+            "base_url": urls["odoo"],
+            "database": ODOO_DATABASE,
+            "api_key": ODOO_API_KEY,
+            "login": ODOO_LOGIN,
         },
     }
 

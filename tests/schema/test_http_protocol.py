@@ -12,7 +12,7 @@ async def test_get_runs_queries(hub: HubUnderTest) -> None:
         "/graphql", params={"query": "{ sources { name } }"}, headers={"accept": "application/json"}
     )
     assert response.status_code == 200
-    assert {s["name"] for s in response.json()["data"]["sources"]} == {"notion", "quickbooks"}
+    assert {s["name"] for s in response.json()["data"]["sources"]} == {"notion", "quickbooks", "odoo"}
 
 
 async def test_get_refuses_mutations_with_405(hub: HubUnderTest) -> None:
