@@ -116,7 +116,12 @@ async def build_inventory(settings: Settings, upstreams: Upstreams) -> Inventory
             **OdooConnector.client_options(odoo.api_key, database=odoo.database),
         )
         return OdooConnector(
-            client, database=odoo.database, api_key=odoo.api_key, login=odoo.login, protocol=odoo.protocol
+            client,
+            database=odoo.database,
+            api_key=odoo.api_key,
+            login=odoo.login,
+            protocol=odoo.protocol,
+            default_lead_time_days=odoo.default_lead_time_days,
         )
     if sql.enabled:
         if sql.url is None or sql.mapping is None:

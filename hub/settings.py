@@ -11,6 +11,7 @@ Sources, highest priority first: keyword arguments, ``HUB_*`` environment variab
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -105,6 +106,8 @@ class OdooSettings(BaseModel):
     login: str | None = None  # needed for the JSON-RPC fallback (API key as password)
     protocol: Literal["auto", "json2", "jsonrpc"] = "auto"
     rate_per_second: float = Field(10.0, gt=0)
+    # For bought items with no vendor line (no lead time known): a conservative stand-in.
+    default_lead_time_days: Decimal = Field(Decimal(14), ge=0)
 
 
 class SqlInventorySettings(BaseModel):

@@ -43,8 +43,14 @@ from hub.errors import (
 )
 from hub.http import OffsetPaginator, PageRequest, SourceClient, VendorError
 
-__all__ = ["Json2Transport", "JsonRpcTransport", "OdooBearerAuth", "OdooTransport", "error_kind",
-           "odoo_vendor_errors"]
+__all__ = [
+    "Json2Transport",
+    "JsonRpcTransport",
+    "OdooBearerAuth",
+    "OdooTransport",
+    "error_kind",
+    "odoo_vendor_errors",
+]
 
 SOURCE = "odoo"
 
@@ -104,11 +110,15 @@ def rpc_error(endpoint: str, error: Any, secret: SecretStr) -> UpstreamError:
     detail = _error_object({"error": error}) or {}
     name = detail.get("name") if isinstance(detail.get("name"), str) else None
     message = str(detail.get("message") or "Odoo Server Error")
-    kind = error_kind(name) or ("auth" if detail.get("code") == 100 else
-                                "not_found" if detail.get("code") == 404 else "fatal")
+    kind = error_kind(name) or (
+        "auth" if detail.get("code") == 100 else "not_found" if detail.get("code") == 404 else "fatal"
+    )
     text = _scrub(f"JSON-RPC error from {endpoint}: {' '.join(message.split())[:200]}", secret)
-    cls: type[UpstreamError] = {"auth": UpstreamAuthError, "not_found": UpstreamNotFound,
-                                "retryable": UpstreamRetryable}.get(kind, UpstreamFatal)
+    cls: type[UpstreamError] = {
+        "auth": UpstreamAuthError,
+        "not_found": UpstreamNotFound,
+        "retryable": UpstreamRetryable,
+    }.get(kind, UpstreamFatal)
     return cls(SOURCE, text, status=200, vendor_code=name)
 
 
@@ -139,8 +149,9 @@ class OdooTransport(Protocol):
         """``model.method(**kwargs)`` as an ``@api.model`` call (no record ids)."""
         ...
 
-    def search_read(self, model: str, domain: list[Any], fields: list[str], *, order: str,
-                    page_size: int) -> AsyncIterator[list[dict[str, Any]]]:
+    def search_read(
+        self, model: str, domain: list[Any], fields: list[str], *, order: str, page_size: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         """Each page of ``search_read`` (``offset``/``limit``; a short page is the last)."""
         ...
 
@@ -158,6 +169,7 @@ def _records(body: Any) -> list[dict[str, Any]]:
 def _offset_paginator(page_size: int, put: Any) -> OffsetPaginator:
     def render(request: PageRequest, start: int, size: int) -> PageRequest:
         return replace(request, json=put(request.json or {}, start, size))
+
     return OffsetPaginator(render=render, page_size=page_size, start=0)
 
 
@@ -170,16 +182,23 @@ class Json2Transport:
         self._client = client
 
     async def call(self, model: str, method: str, kwargs: dict[str, Any]) -> Any:
-        return await self._client.json("POST", f"/json/2/{model}/{method}", endpoint=f"{model}.{method}",
-                                       json=kwargs, idempotent=True)
+        return await self._client.json(
+            "POST", f"/json/2/{model}/{method}", endpoint=f"{model}.{method}", json=kwargs, idempotent=True
+        )
 
-    def search_read(self, model: str, domain: list[Any], fields: list[str], *, order: str,
-                    page_size: int) -> AsyncIterator[list[dict[str, Any]]]:
+    def search_read(
+        self, model: str, domain: list[Any], fields: list[str], *, order: str, page_size: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         body = {"domain": domain, "fields": fields, "order": order}
         return self._client.paginate(
-            "POST", f"/json/2/{model}/search_read", endpoint=f"{model}.search_read", json=body,
+            "POST",
+            f"/json/2/{model}/search_read",
+            endpoint=f"{model}.search_read",
+            json=body,
             paginator=_offset_paginator(page_size, lambda j, o, n: {**j, "offset": o, "limit": n}),
-            items=_records, idempotent=True)
+            items=_records,
+            idempotent=True,
+        )
 
     async def version(self) -> str:
         body = await self._client.json("GET", "/web/version", endpoint="web.version")
@@ -203,8 +222,12 @@ class JsonRpcTransport:
         self._ids = itertools.count(1)
 
     def _envelope(self, service: str, method: str, args: list[Any]) -> dict[str, Any]:
-        return {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
-                "params": {"service": service, "method": method, "args": args}}
+        return {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": next(self._ids),
+            "params": {"service": service, "method": method, "args": args},
+        }
 
     def _result(self, body: Any, endpoint: str) -> Any:
         if not isinstance(body, dict) or ("result" not in body and "error" not in body):
@@ -214,8 +237,9 @@ class JsonRpcTransport:
         return body["result"]
 
     async def _rpc(self, service: str, method: str, args: list[Any], endpoint: str) -> Any:
-        body = await self._client.json("POST", "/jsonrpc", endpoint=endpoint,
-                                       json=self._envelope(service, method, args), idempotent=True)
+        body = await self._client.json(
+            "POST", "/jsonrpc", endpoint=endpoint, json=self._envelope(service, method, args), idempotent=True
+        )
         return self._result(body, endpoint)
 
     async def uid(self) -> int:
@@ -223,14 +247,20 @@ class JsonRpcTransport:
         async with self._lock:
             if self._uid is None:
                 if not self._login:
-                    raise ConfigError("odoo: this server has no JSON-2 API (Odoo < 19.0); "
-                                      "set the login so the connector can use JSON-RPC")
-                uid = await self._rpc("common", "authenticate",
-                                      [self._database, self._login, self._api_key.get_secret_value(), {}],
-                                      "common.authenticate")
+                    raise ConfigError(
+                        "odoo: this server has no JSON-2 API (Odoo < 19.0); "
+                        "set the login so the connector can use JSON-RPC"
+                    )
+                uid = await self._rpc(
+                    "common",
+                    "authenticate",
+                    [self._database, self._login, self._api_key.get_secret_value(), {}],
+                    "common.authenticate",
+                )
                 if isinstance(uid, bool) or not isinstance(uid, int):
-                    raise UpstreamAuthError(SOURCE, "common.authenticate refused the login and API key",
-                                            status=200)
+                    raise UpstreamAuthError(
+                        SOURCE, "common.authenticate refused the login and API key", status=200
+                    )
                 self._uid = uid
             return self._uid
 
@@ -238,24 +268,33 @@ class JsonRpcTransport:
         return [self._database, await self.uid(), self._api_key.get_secret_value(), model, method, [], kwargs]
 
     async def call(self, model: str, method: str, kwargs: dict[str, Any]) -> Any:
-        return await self._rpc("object", "execute_kw", await self._args(model, method, kwargs),
-                               f"{model}.{method}")
+        return await self._rpc(
+            "object", "execute_kw", await self._args(model, method, kwargs), f"{model}.{method}"
+        )
 
-    async def search_read(self, model: str, domain: list[Any], fields: list[str], *, order: str,
-                          page_size: int) -> AsyncIterator[list[dict[str, Any]]]:
+    async def search_read(
+        self, model: str, domain: list[Any], fields: list[str], *, order: str, page_size: int
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         endpoint = f"{model}.search_read"
         args = await self._args(model, "search_read", {"domain": domain, "fields": fields, "order": order})
 
         def put(envelope: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
             params = envelope["params"]
             *head, kwargs = params["args"]
-            return {**envelope, "params": {**params, "args": [*head, {**kwargs, "offset": offset,
-                                                                       "limit": limit}]}}
+            return {
+                **envelope,
+                "params": {**params, "args": [*head, {**kwargs, "offset": offset, "limit": limit}]},
+            }
 
         async for batch in self._client.paginate(
-                "POST", "/jsonrpc", endpoint=endpoint, json=self._envelope("object", "execute_kw", args),
-                paginator=_offset_paginator(page_size, put),
-                items=lambda body: _records(self._result(body, endpoint)), idempotent=True):
+            "POST",
+            "/jsonrpc",
+            endpoint=endpoint,
+            json=self._envelope("object", "execute_kw", args),
+            paginator=_offset_paginator(page_size, put),
+            items=lambda body: _records(self._result(body, endpoint)),
+            idempotent=True,
+        ):
             yield batch
 
     async def version(self) -> str:
@@ -263,4 +302,3 @@ class JsonRpcTransport:
         if not isinstance(result, dict) or not isinstance(result.get("server_version"), str):
             raise UpstreamBadResponse(SOURCE, "common.version answer has no server_version")
         return result["server_version"]
-

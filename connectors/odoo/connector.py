@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from pydantic import SecretStr, ValidationError
@@ -32,7 +33,7 @@ from connectors.odoo.client import (
     odoo_vendor_errors,
 )
 from connectors.odoo.fields import SPECS, FieldMap, resolve
-from connectors.odoo.mapping import OdooData, to_snapshot
+from connectors.odoo.mapping import DEFAULT_LEAD_TIME_DAYS, OdooData, to_snapshot
 from hub.errors import ConfigError, HubError, UpstreamBadResponse, UpstreamError, UpstreamNotFound
 from hub.http import SourceClient
 
@@ -64,9 +65,18 @@ class OdooConnector:
 
     name = "odoo"
 
-    def __init__(self, client: SourceClient, *, database: str, api_key: SecretStr, login: str | None = None,
-                 protocol: Literal["auto", "json2", "jsonrpc"] = "auto", page_size: int = 200,
-                 company_timezone: str | None = None) -> None:
+    def __init__(
+        self,
+        client: SourceClient,
+        *,
+        database: str,
+        api_key: SecretStr,
+        login: str | None = None,
+        protocol: Literal["auto", "json2", "jsonrpc"] = "auto",
+        page_size: int = 200,
+        company_timezone: str | None = None,
+        default_lead_time_days: Decimal = DEFAULT_LEAD_TIME_DAYS,
+    ) -> None:
         if protocol not in {"auto", "json2", "jsonrpc"}:
             raise ConfigError(f"odoo protocol must be auto, json2 or jsonrpc, got {protocol!r}")
         if not 1 <= page_size <= 10_000:
@@ -76,10 +86,12 @@ class OdooConnector:
         self.protocol = protocol
         self.page_size = page_size
         self.company_timezone = company_timezone
+        self.default_lead_time_days = default_lead_time_days
         self._json2 = Json2Transport(client)
         self._jsonrpc = JsonRpcTransport(client, database=database, login=login, api_key=api_key)
         self._active: OdooTransport | None = (
-            self._json2 if protocol == "json2" else self._jsonrpc if protocol == "jsonrpc" else None)
+            self._json2 if protocol == "json2" else self._jsonrpc if protocol == "jsonrpc" else None
+        )
         self._lock = asyncio.Lock()
         self._fields: dict[str, dict[str, Any] | None] = {}
 
@@ -112,7 +124,8 @@ class OdooConnector:
             if self._active is None:
                 try:
                     self._fields[_PROBE_MODEL] = await self._json2.call(
-                        _PROBE_MODEL, "fields_get", {"attributes": _FIELD_ATTRIBUTES})
+                        _PROBE_MODEL, "fields_get", {"attributes": _FIELD_ATTRIBUTES}
+                    )
                     self._active = self._json2
                 except UpstreamError as exc:
                     if exc.status not in {404, 405}:
@@ -140,20 +153,26 @@ class OdooConnector:
             self._fields[model] = answer
         return self._fields[model]
 
-    async def search_read(self, model: str, domain: list[Any], fields: list[str], *,
-                          since: datetime | None = None) -> list[dict[str, Any]]:
+    async def search_read(
+        self, model: str, domain: list[Any], fields: list[str], *, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """Every record of ``model`` matching ``domain`` (paged by ``offset``/``limit``, ordered by id),
         or only those written at or after ``since`` (``write_date``)."""
         if since is not None:
             domain = [*domain, ("write_date", ">=", odoo_datetime(since))]
         transport = await self._transport()
-        pages = transport.search_read(model, [list(term) if isinstance(term, tuple) else term
-                                              for term in domain], fields, order="id",
-                                      page_size=self.page_size)
+        pages = transport.search_read(
+            model,
+            [list(term) if isinstance(term, tuple) else term for term in domain],
+            fields,
+            order="id",
+            page_size=self.page_size,
+        )
         return [row async for batch in pages for row in batch]
 
-    async def _read(self, cls: type[R],
-                    domain: Callable[[FieldMap], Domain | None] = lambda f: []) -> list[R]:
+    async def _read(
+        self, cls: type[R], domain: Callable[[FieldMap], Domain | None] = lambda f: []
+    ) -> list[R]:
         available = await self.fields(cls.model)
         if available is None:
             return []
@@ -180,15 +199,17 @@ class OdooConnector:
         routes = reads.add(self._read(m.Route))
         orderpoints = reads.add(self._read(m.Orderpoint))
         quants = reads.add(self._read(m.Quant, lambda f: [("location_id.usage", "=", "internal")]))
-        purchase_lines = reads.add(self._read(
-            m.PurchaseLine, lambda f: [("state", "in", _OPEN_PO_LINES)] if f.has("state") else []))
+        purchase_lines = reads.add(
+            self._read(m.PurchaseLine, lambda f: [("state", "in", _OPEN_PO_LINES)] if f.has("state") else [])
+        )
         productions = reads.add(self._read(m.Production, lambda f: [("state", "in", _OPEN_MOS)]))
         moves = reads.add(self._read(m.StockMove, _move_domain))
         boms = reads.add(self._read(m.Bom))
         bom_lines = reads.add(self._read(m.BomLine))
         operations = reads.add(self._read(m.RoutingOperation))
-        workcenters = reads.add(self._read(
-            m.Workcenter, lambda f: [("active", "in", [True, False])] if f.has("active") else []))
+        workcenters = reads.add(
+            self._read(m.Workcenter, lambda f: [("active", "in", [True, False])] if f.has("active") else [])
+        )
         capacities = reads.add(self._read(m.WorkcenterCapacity))
         workorders = reads.add(self._read(m.Workorder, lambda f: [("state", "not in", ["done", "cancel"])]))
         calendars = reads.add(self._read(m.Calendar))
@@ -196,18 +217,36 @@ class OdooConnector:
         leaves = reads.add(self._read(m.Leave, leaves_domain))
         await reads.wait()
         data = OdooData(
-            products=products.result(), fetched_at=fetched_at, suppliers=suppliers.result(),
-            routes=routes.result(), orderpoints=orderpoints.result(), quants=quants.result(),
-            purchase_lines=purchase_lines.result(), productions=productions.result(), moves=moves.result(),
-            boms=boms.result(), bom_lines=bom_lines.result(), operations=operations.result(),
-            workcenters=workcenters.result(), capacities=capacities.result(), workorders=workorders.result(),
-            calendars=calendars.result(), attendances=attendances.result(), leaves=leaves.result())
+            products=products.result(),
+            fetched_at=fetched_at,
+            suppliers=suppliers.result(),
+            routes=routes.result(),
+            orderpoints=orderpoints.result(),
+            quants=quants.result(),
+            purchase_lines=purchase_lines.result(),
+            productions=productions.result(),
+            moves=moves.result(),
+            boms=boms.result(),
+            bom_lines=bom_lines.result(),
+            operations=operations.result(),
+            workcenters=workcenters.result(),
+            capacities=capacities.result(),
+            workorders=workorders.result(),
+            calendars=calendars.result(),
+            attendances=attendances.result(),
+            leaves=leaves.result(),
+        )
         missing = sorted(_referenced_products(data) - {p.id for p in data.products})
         if missing:  # archived components and the like: still items, so nothing points into the void
-            extra = await self._read(m.Product,
-                                     lambda f: [("id", "in", missing), ("active", "in", [True, False])])
+            extra = await self._read(
+                m.Product, lambda f: [("id", "in", missing), ("active", "in", [True, False])]
+            )
             data = replace(data, products=[*data.products, *extra])
-        return to_snapshot(data, default_timezone=self.company_timezone or "UTC")
+        return to_snapshot(
+            data,
+            default_timezone=self.company_timezone or "UTC",
+            default_lead_time_days=self.default_lead_time_days,
+        )
 
     async def ping(self) -> PingResult:
         """An authenticated ``fields_get`` plus the server version."""
@@ -216,8 +255,9 @@ class OdooConnector:
             version = await self.version()
         except (HubError, UpstreamError) as exc:
             return PingResult(self.name, ok=False, detail=f"{getattr(exc, 'code', 'ERROR')}: {exc}")
-        return PingResult(self.name, ok=True,
-                          detail=f"Odoo {version}, database {self.database!r} over {self.transport}")
+        return PingResult(
+            self.name, ok=True, detail=f"Odoo {version}, database {self.database!r} over {self.transport}"
+        )
 
 
 class _Reads:
@@ -242,16 +282,22 @@ class _Reads:
 
 
 def _referenced_products(data: OdooData) -> set[int]:
-    refs = [*(q.product_id for q in data.quants), *(o.product_id for o in data.orderpoints),
-            *(p.product_id for p in data.purchase_lines if p.product_id),
-            *(p.product_id for p in data.productions), *(v.product_id for v in data.moves),
-            *(b.product_id for b in data.bom_lines), *(b.product_id for b in data.boms if b.product_id)]
+    refs = [
+        *(q.product_id for q in data.quants),
+        *(o.product_id for o in data.orderpoints),
+        *(p.product_id for p in data.purchase_lines if p.product_id),
+        *(p.product_id for p in data.productions),
+        *(v.product_id for v in data.moves),
+        *(b.product_id for b in data.bom_lines),
+        *(b.product_id for b in data.boms if b.product_id),
+    ]
     return {ref.id for ref in refs}
 
 
 def _move_domain(fmap: FieldMap) -> Domain | None:
-    origins = [(name, "!=", False) for name in ("sale_line_id", "raw_material_production_id")
-               if fmap.has(name)]
+    origins = [
+        (name, "!=", False) for name in ("sale_line_id", "raw_material_production_id") if fmap.has(name)
+    ]
     if not origins:
         return None  # neither sales nor manufacturing installed: no demand this connector understands
     either: Domain = ["|", *origins] if len(origins) == 2 else origins

@@ -84,8 +84,10 @@ def resolve(spec: ModelSpec, available: Mapping[str, Any]) -> FieldMap:
             names[logical] = found
         elif logical in spec.required:
             raise UpstreamFatal(
-                "odoo", f"{spec.model} has none of the fields {', '.join(candidates)} "
-                        f"(fields_get); this Odoo version or configuration is not supported")
+                "odoo",
+                f"{spec.model} has none of the fields {', '.join(candidates)} "
+                f"(fields_get); this Odoo version or configuration is not supported",
+            )
     return FieldMap(spec.model, names)
 
 
@@ -93,70 +95,187 @@ def _same(*names: str) -> dict[str, tuple[str, ...]]:
     return {name: (name,) for name in names}
 
 
-def _spec(model: str, fields: dict[str, tuple[str, ...]], required: tuple[str, ...],
-          optional_model: bool = False) -> ModelSpec:
+def _spec(
+    model: str, fields: dict[str, tuple[str, ...]], required: tuple[str, ...], optional_model: bool = False
+) -> ModelSpec:
     return ModelSpec(model, fields, frozenset(("id", *required)), optional_model)
 
 
-SPECS: dict[str, ModelSpec] = {spec.model: spec for spec in (
-    _spec("product.product", {
-        **_same("id", "name", "default_code", "type", "sale_ok", "purchase_ok", "route_ids",
-                "product_tmpl_id", "produce_delay", "active", "write_date"),
-        "uom": ("uom_id",),
-        "is_storable": ("is_storable",),
-        "detailed_type": ("detailed_type",),
-    }, ("name", "type", "product_tmpl_id")),
-    _spec("product.supplierinfo", {
-        **_same("id", "product_tmpl_id", "product_id", "delay", "sequence", "min_qty"),
-    }, ("product_tmpl_id", "delay"), optional_model=True),
-    _spec("stock.route", _same("id", "name"), ("name",), optional_model=True),
-    _spec("stock.warehouse.orderpoint", {
-        **_same("id", "product_id", "product_min_qty", "location_id"),
-    }, ("product_id", "product_min_qty"), optional_model=True),
-    _spec("stock.quant", {
-        **_same("id", "product_id", "location_id", "quantity", "reserved_quantity"),
-    }, ("product_id", "location_id", "quantity")),
-    _spec("purchase.order.line", {
-        **_same("id", "product_id", "order_id", "product_qty", "qty_received", "date_planned", "state"),
-    }, ("product_id", "order_id", "product_qty", "date_planned"), optional_model=True),
-    _spec("mrp.production", {
-        **_same("id", "name", "product_id", "product_qty", "qty_produced", "state"),
-        "date_start": ("date_planned_start", "date_start"),
-        "date_finished": ("date_planned_finished", "date_finished"),
-    }, ("name", "product_id", "product_qty", "state", "date_finished"), optional_model=True),
-    _spec("stock.move", {
-        **_same("id", "product_id", "product_uom_qty", "state", "date", "sale_line_id",
-                "raw_material_production_id", "origin", "reference"),
-        "covered": ("quantity", "reserved_availability"),
-    }, ("product_id", "product_uom_qty", "state", "date")),
-    _spec("mrp.bom", {
-        **_same("id", "product_tmpl_id", "product_id", "product_qty", "type", "sequence", "code", "active",
-                "produce_delay"),
-    }, ("product_tmpl_id", "product_qty"), optional_model=True),
-    _spec("mrp.bom.line", {
-        **_same("id", "bom_id", "product_id", "product_qty", "sequence"),
-        "scrap": ("scrap_percent", "x_studio_scrap_percent", "x_scrap_percent", "scrap_rate"),
-    }, ("bom_id", "product_id", "product_qty"), optional_model=True),
-    _spec("mrp.routing.workcenter", {
-        **_same("id", "bom_id", "name", "workcenter_id", "sequence", "time_cycle_manual"),
-    }, ("bom_id", "name", "workcenter_id", "time_cycle_manual"), optional_model=True),
-    _spec("mrp.workcenter", {
-        **_same("id", "name", "code", "time_efficiency", "resource_calendar_id", "time_start", "active"),
-        "capacity": ("default_capacity", "capacity"),
-    }, ("name",), optional_model=True),
-    _spec("mrp.workcenter.capacity", _same("id", "workcenter_id", "product_id", "capacity"),
-          ("workcenter_id", "capacity"), optional_model=True),
-    _spec("mrp.workorder", {
-        **_same("id", "name", "workcenter_id", "production_id", "state"),
-        "date_start": ("date_planned_start", "date_start"),
-        "date_finished": ("date_planned_finished", "date_finished"),
-    }, ("workcenter_id", "state"), optional_model=True),
-    _spec("resource.calendar", _same("id", "name", "tz"), ("name",)),
-    _spec("resource.calendar.attendance", {
-        **_same("id", "calendar_id", "dayofweek", "hour_from", "hour_to", "day_period", "display_type",
-                "week_type", "resource_id", "date_from", "date_to"),
-    }, ("calendar_id", "dayofweek", "hour_from", "hour_to")),
-    _spec("resource.calendar.leaves", {
-        **_same("id", "name", "calendar_id", "resource_id", "date_from", "date_to", "time_type"),
-    }, ("date_from", "date_to")),
-)}
+SPECS: dict[str, ModelSpec] = {
+    spec.model: spec
+    for spec in (
+        _spec(
+            "product.product",
+            {
+                **_same(
+                    "id",
+                    "name",
+                    "default_code",
+                    "type",
+                    "sale_ok",
+                    "purchase_ok",
+                    "route_ids",
+                    "product_tmpl_id",
+                    "produce_delay",
+                    "active",
+                    "write_date",
+                ),
+                "uom": ("uom_id",),
+                "is_storable": ("is_storable",),
+                "detailed_type": ("detailed_type",),
+            },
+            ("name", "type", "product_tmpl_id"),
+        ),
+        _spec(
+            "product.supplierinfo",
+            {
+                **_same("id", "product_tmpl_id", "product_id", "delay", "sequence", "min_qty"),
+            },
+            ("product_tmpl_id", "delay"),
+            optional_model=True,
+        ),
+        _spec("stock.route", _same("id", "name"), ("name",), optional_model=True),
+        _spec(
+            "stock.warehouse.orderpoint",
+            {
+                **_same("id", "product_id", "product_min_qty", "location_id"),
+            },
+            ("product_id", "product_min_qty"),
+            optional_model=True,
+        ),
+        _spec(
+            "stock.quant",
+            {
+                **_same("id", "product_id", "location_id", "quantity", "reserved_quantity"),
+            },
+            ("product_id", "location_id", "quantity"),
+        ),
+        _spec(
+            "purchase.order.line",
+            {
+                **_same(
+                    "id", "product_id", "order_id", "product_qty", "qty_received", "date_planned", "state"
+                ),
+            },
+            ("product_id", "order_id", "product_qty", "date_planned"),
+            optional_model=True,
+        ),
+        _spec(
+            "mrp.production",
+            {
+                **_same("id", "name", "product_id", "product_qty", "qty_produced", "state"),
+                "date_start": ("date_planned_start", "date_start"),
+                "date_finished": ("date_planned_finished", "date_finished"),
+            },
+            ("name", "product_id", "product_qty", "state", "date_finished"),
+            optional_model=True,
+        ),
+        _spec(
+            "stock.move",
+            {
+                **_same(
+                    "id",
+                    "product_id",
+                    "product_uom_qty",
+                    "state",
+                    "date",
+                    "sale_line_id",
+                    "raw_material_production_id",
+                    "origin",
+                    "reference",
+                ),
+                "covered": ("quantity", "reserved_availability"),
+            },
+            ("product_id", "product_uom_qty", "state", "date"),
+        ),
+        _spec(
+            "mrp.bom",
+            {
+                **_same(
+                    "id",
+                    "product_tmpl_id",
+                    "product_id",
+                    "product_qty",
+                    "type",
+                    "sequence",
+                    "code",
+                    "active",
+                    "produce_delay",
+                ),
+            },
+            ("product_tmpl_id", "product_qty"),
+            optional_model=True,
+        ),
+        _spec(
+            "mrp.bom.line",
+            {
+                **_same("id", "bom_id", "product_id", "product_qty", "sequence"),
+                "scrap": ("scrap_percent", "x_studio_scrap_percent", "x_scrap_percent", "scrap_rate"),
+            },
+            ("bom_id", "product_id", "product_qty"),
+            optional_model=True,
+        ),
+        _spec(
+            "mrp.routing.workcenter",
+            {
+                **_same("id", "bom_id", "name", "workcenter_id", "sequence", "time_cycle_manual"),
+            },
+            ("bom_id", "name", "workcenter_id", "time_cycle_manual"),
+            optional_model=True,
+        ),
+        _spec(
+            "mrp.workcenter",
+            {
+                **_same(
+                    "id", "name", "code", "time_efficiency", "resource_calendar_id", "time_start", "active"
+                ),
+                "capacity": ("default_capacity", "capacity"),
+            },
+            ("name",),
+            optional_model=True,
+        ),
+        _spec(
+            "mrp.workcenter.capacity",
+            _same("id", "workcenter_id", "product_id", "capacity"),
+            ("workcenter_id", "capacity"),
+            optional_model=True,
+        ),
+        _spec(
+            "mrp.workorder",
+            {
+                **_same("id", "name", "workcenter_id", "production_id", "state"),
+                "date_start": ("date_planned_start", "date_start"),
+                "date_finished": ("date_planned_finished", "date_finished"),
+            },
+            ("workcenter_id", "state"),
+            optional_model=True,
+        ),
+        _spec("resource.calendar", _same("id", "name", "tz"), ("name",)),
+        _spec(
+            "resource.calendar.attendance",
+            {
+                **_same(
+                    "id",
+                    "calendar_id",
+                    "dayofweek",
+                    "hour_from",
+                    "hour_to",
+                    "day_period",
+                    "display_type",
+                    "week_type",
+                    "resource_id",
+                    "date_from",
+                    "date_to",
+                ),
+            },
+            ("calendar_id", "dayofweek", "hour_from", "hour_to"),
+        ),
+        _spec(
+            "resource.calendar.leaves",
+            {
+                **_same("id", "name", "calendar_id", "resource_id", "date_from", "date_to", "time_type"),
+            },
+            ("date_from", "date_to"),
+        ),
+    )
+}

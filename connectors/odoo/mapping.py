@@ -112,8 +112,10 @@ class _Index:
         self.variants: dict[int, list[m.Product]] = defaultdict(list)
         for product in data.products:
             self.variants[product.product_tmpl_id.id].append(product)
-        boms = sorted((b for b in data.boms if b.active and b.type in {"normal", "phantom"}),
-                      key=lambda b: (b.product_id is None, b.sequence, b.id))
+        boms = sorted(
+            (b for b in data.boms if b.active and b.type in {"normal", "phantom"}),
+            key=lambda b: (b.product_id is None, b.sequence, b.id),
+        )
         self.bom_of: dict[int, m.Bom] = {}
         for bom in boms:  # the first BOM that applies to a variant wins, as in Odoo's _bom_find
             if bom.product_id is not None:
@@ -140,7 +142,12 @@ def _make_or_buy(product: m.Product, index: _Index) -> Literal["make", "buy"]:
     return "buy" if buy and not manufacture else "make"
 
 
-def _items(data: OdooData, index: _Index) -> dict[str, Item]:
+# A bought item without any vendor line has no known lead time; promising it as available at once
+# would over-promise, so a conservative default stands in (and the engine says it used a default).
+DEFAULT_LEAD_TIME_DAYS = Decimal(14)
+
+
+def _items(data: OdooData, index: _Index, default_lead: Decimal) -> dict[str, Item]:
     sellers: dict[int, list[m.SupplierInfo]] = defaultdict(list)
     for info in sorted(data.suppliers, key=lambda s: (s.sequence, s.id)):
         sellers[info.product_tmpl_id.id].append(info)
@@ -150,17 +157,26 @@ def _items(data: OdooData, index: _Index) -> dict[str, Item]:
     items: dict[str, Item] = {}
     for product in sorted(data.products, key=lambda p: p.id):
         mob = _make_or_buy(product, index)
-        own = [s for s in sellers.get(product.product_tmpl_id.id, [])
-               if s.product_id is None or s.product_id.id == product.id]
+        own = [
+            s
+            for s in sellers.get(product.product_tmpl_id.id, [])
+            if s.product_id is None or s.product_id.id == product.id
+        ]
         bom = index.bom_of.get(product.id)
         produce = product.produce_delay or (bom.produce_delay if bom else None) or Decimal(0)
-        lead = produce if mob == "make" else (own[0].delay if own else Decimal(0))
+        lead = produce if mob == "make" else (own[0].delay if own else default_lead)
         finished = product.id in index.bom_of and product.sale_ok
         kind: Literal["finished", "component"] = "finished" if finished else "component"
         items[index.skus[product.id]] = Item(
-            sku=index.skus[product.id], name=product.name, unit=_unit(product), kind=kind,
-            make_or_buy=mob, lead_time_days=Decimal(lead), safety_stock=safety.get(product.id, Decimal(0)),
-            ref=ref(product))
+            sku=index.skus[product.id],
+            name=product.name,
+            unit=_unit(product),
+            kind=kind,
+            make_or_buy=mob,
+            lead_time_days=Decimal(lead),
+            safety_stock=safety.get(product.id, Decimal(0)),
+            ref=ref(product),
+        )
     return items
 
 
@@ -175,8 +191,10 @@ def _stock(data: OdooData, index: _Index) -> tuple[StockLevel, ...]:
         total[0] += quant.quantity
         total[1] += quant.reserved_quantity
         first.setdefault(key, quant)
-    return tuple(StockLevel(sku, location, on_hand, reserved, ref=ref(first[(sku, location)]))
-                 for (sku, location), (on_hand, reserved) in sorted(totals.items()))
+    return tuple(
+        StockLevel(sku, location, on_hand, reserved, ref=ref(first[(sku, location)]))
+        for (sku, location), (on_hand, reserved) in sorted(totals.items())
+    )
 
 
 def _supplies(data: OdooData, index: _Index) -> tuple[Supply, ...]:
@@ -186,15 +204,32 @@ def _supplies(data: OdooData, index: _Index) -> tuple[Supply, ...]:
         if line.product_id is None or line.product_id.id not in index.skus or line.date_planned is None:
             continue
         if _positive(open_qty) and line.state not in {"cancel"}:
-            supplies.append(Supply(index.skus[line.product_id.id], open_qty, line.date_planned,
-                                   "purchase_order", line.order_id.name,
-                                   confirmed=line.state in CONFIRMED_PO_STATES, ref=ref(line)))
+            supplies.append(
+                Supply(
+                    index.skus[line.product_id.id],
+                    open_qty,
+                    line.date_planned,
+                    "purchase_order",
+                    line.order_id.name,
+                    confirmed=line.state in CONFIRMED_PO_STATES,
+                    ref=ref(line),
+                )
+            )
     for mo in data.productions:
         remaining = mo.product_qty - mo.qty_produced
         expected = mo.date_finished or mo.date_start
         if mo.product_id.id in index.skus and expected is not None and _positive(remaining):
-            supplies.append(Supply(index.skus[mo.product_id.id], remaining, expected, "manufacturing_order",
-                                   mo.name, confirmed=mo.state != "draft", ref=ref(mo)))
+            supplies.append(
+                Supply(
+                    index.skus[mo.product_id.id],
+                    remaining,
+                    expected,
+                    "manufacturing_order",
+                    mo.name,
+                    confirmed=mo.state != "draft",
+                    ref=ref(mo),
+                )
+            )
     return tuple(sorted(supplies, key=lambda s: (s.expected_at, s.sku, s.reference)))
 
 
@@ -211,8 +246,9 @@ def _demands(data: OdooData, index: _Index) -> tuple[Demand, ...]:
             kind, reference = "sales_order", move.origin or move.reference or move.sale_line_id.name
         else:
             continue
-        demands.append(Demand(index.skus[move.product_id.id], outstanding, move.date, kind, reference,
-                              ref=ref(move)))
+        demands.append(
+            Demand(index.skus[move.product_id.id], outstanding, move.date, kind, reference, ref=ref(move))
+        )
     return tuple(sorted(demands, key=lambda d: (d.needed_at, d.sku, d.reference)))
 
 
@@ -227,11 +263,22 @@ def _boms(data: OdooData, index: _Index) -> dict[str, Bom]:
     boms: dict[str, Bom] = {}
     for product_id, bom in sorted(index.bom_of.items()):
         output = bom.product_qty if bom.product_qty > 0 else Decimal(1)
-        bom_lines = tuple(BomLine(index.skus[line.product_id.id], line.product_qty, line.scrap or Decimal(0))
-                          for line in lines[bom.id] if line.product_id.id in index.skus)
-        ops = tuple(Operation(op.sequence, op.name, index.wc_codes[op.workcenter_id.id],
-                              setup.get(op.workcenter_id.id, Decimal(0)), op.time_cycle_manual / output)
-                    for op in operations[bom.id] if op.workcenter_id.id in index.wc_codes)
+        bom_lines = tuple(
+            BomLine(index.skus[line.product_id.id], line.product_qty, line.scrap or Decimal(0))
+            for line in lines[bom.id]
+            if line.product_id.id in index.skus
+        )
+        ops = tuple(
+            Operation(
+                op.sequence,
+                op.name,
+                index.wc_codes[op.workcenter_id.id],
+                setup.get(op.workcenter_id.id, Decimal(0)),
+                op.time_cycle_manual / output,
+            )
+            for op in operations[bom.id]
+            if op.workcenter_id.id in index.wc_codes
+        )
         boms[index.skus[product_id]] = Bom(index.skus[product_id], output, bom_lines, ops, ref=ref(bom))
     return boms
 
@@ -253,12 +300,21 @@ def _clock(hours: Decimal) -> time:
 
 
 def _working_hours(rows: Iterable[m.Attendance], today: datetime) -> tuple[WorkingHours, ...]:
-    rows = [a for a in rows if a.resource_id is None and a.display_type is None and a.day_period != "lunch"
-            and (a.date_to is None or a.date_to >= today.date())]
+    rows = [
+        a
+        for a in rows
+        if a.resource_id is None
+        and a.display_type is None
+        and a.day_period != "lunch"
+        and (a.date_to is None or a.date_to >= today.date())
+    ]
     if any(a.week_type for a in rows):  # two-week calendars: the canonical calendar has one week
         rows = [a for a in rows if a.week_type in {None, "0"}]
-    hours = {WorkingHours(int(a.dayofweek), _clock(a.hour_from), _clock(a.hour_to)) for a in rows
-             if a.hour_to > a.hour_from}
+    hours = {
+        WorkingHours(int(a.dayofweek), _clock(a.hour_from), _clock(a.hour_to))
+        for a in rows
+        if a.hour_to > a.hour_from
+    }
     return tuple(sorted(hours, key=lambda h: (h.weekday, h.start)))
 
 
@@ -282,8 +338,13 @@ def _calendars(data: OdooData, default_tz: str) -> dict[str, Calendar]:
     for cal in sorted(data.calendars, key=lambda c: c.id):
         tz = _zone(cal.tz, default_tz)
         calendars[str(cal.id)] = Calendar(
-            str(cal.id), cal.name, tz, _working_hours(rows[cal.id], data.fetched_at),
-            _holidays(data.leaves, cal.id, ZoneInfo(tz)), ref=ref(cal))
+            str(cal.id),
+            cal.name,
+            tz,
+            _working_hours(rows[cal.id], data.fetched_at),
+            _holidays(data.leaves, cal.id, ZoneInfo(tz)),
+            ref=ref(cal),
+        )
     return calendars
 
 
@@ -298,28 +359,51 @@ def _work_centers(data: OdooData, index: _Index, calendars: dict[str, Calendar])
         calendar = str(wc.resource_calendar_id.id) if wc.resource_calendar_id else fallback
         code = index.wc_codes[wc.id]
         centers[code] = WorkCenter(
-            code, wc.name, calendar if calendar in calendars else fallback,
+            code,
+            wc.name,
+            calendar if calendar in calendars else fallback,
             capacity=max(1, int(capacity)),
-            efficiency=(wc.time_efficiency / 100) if wc.time_efficiency > 0 else Decimal(1), ref=ref(wc))
+            efficiency=(wc.time_efficiency / 100) if wc.time_efficiency > 0 else Decimal(1),
+            ref=ref(wc),
+        )
     return centers
 
 
 def _loads(data: OdooData, index: _Index) -> tuple[Load, ...]:
-    loads = [Load(index.wc_codes[wo.workcenter_id.id], wo.date_start, wo.date_finished,
-                  " ".join(filter(None, (wo.production_id.name if wo.production_id else None, wo.name))),
-                  ref=ref(wo))
-             for wo in data.workorders
-             if wo.state not in {"done", "cancel"} and wo.date_start and wo.date_finished
-             and wo.date_finished > wo.date_start and wo.workcenter_id.id in index.wc_codes]
+    loads = [
+        Load(
+            index.wc_codes[wo.workcenter_id.id],
+            wo.date_start,
+            wo.date_finished,
+            " ".join(filter(None, (wo.production_id.name if wo.production_id else None, wo.name))),
+            ref=ref(wo),
+        )
+        for wo in data.workorders
+        if wo.state not in {"done", "cancel"}
+        and wo.date_start
+        and wo.date_finished
+        and wo.date_finished > wo.date_start
+        and wo.workcenter_id.id in index.wc_codes
+    ]
     return tuple(sorted(loads, key=lambda load: (load.start, load.work_center, load.reference)))
 
 
-def to_snapshot(data: OdooData, *, default_timezone: str = "UTC") -> InventorySnapshot:
-    """The canonical snapshot of one Odoo read; ``default_timezone`` for calendars without ``tz``."""
+def to_snapshot(
+    data: OdooData, *, default_timezone: str = "UTC", default_lead_time_days: Decimal = DEFAULT_LEAD_TIME_DAYS
+) -> InventorySnapshot:
+    """The canonical snapshot of one Odoo read; ``default_timezone`` for calendars without ``tz``,
+    ``default_lead_time_days`` for bought items that have no vendor line."""
     index = _Index(data)
     calendars = _calendars(data, default_timezone)
     return InventorySnapshot(
-        items=_items(data, index), stock=_stock(data, index), supplies=_supplies(data, index),
-        demands=_demands(data, index), boms=_boms(data, index),
-        work_centers=_work_centers(data, index, calendars), calendars=calendars, loads=_loads(data, index),
-        fetched_at=data.fetched_at, source_times={SOURCE: data.fetched_at})
+        items=_items(data, index, default_lead_time_days),
+        stock=_stock(data, index),
+        supplies=_supplies(data, index),
+        demands=_demands(data, index),
+        boms=_boms(data, index),
+        work_centers=_work_centers(data, index, calendars),
+        calendars=calendars,
+        loads=_loads(data, index),
+        fetched_at=data.fetched_at,
+        source_times={SOURCE: data.fetched_at},
+    )

@@ -80,8 +80,12 @@ class OdooRecord(BaseModel):
         if not isinstance(data, dict):
             return data
         fields = cls.model_fields
-        return {key: (None if value is False and key in fields and not _is_bool(fields[key].annotation)
-                      else value) for key, value in data.items()}
+        return {
+            key: (
+                None if value is False and key in fields and not _is_bool(fields[key].annotation) else value
+            )
+            for key, value in data.items()
+        }
 
 
 def _is_bool(annotation: Any) -> bool:

@@ -91,7 +91,7 @@ class FakeOdoo:
             raise ValueError(f"Invalid field {unknown[0]!r} on model {model!r}")
         assert kwargs.get("order") == "id"
         offset, limit = kwargs.get("offset", 0), kwargs.get("limit")
-        page = rows[offset:offset + limit] if limit else rows[offset:]
+        page = rows[offset : offset + limit] if limit else rows[offset:]
         return [{"id": row["id"], **{name: row[name] for name in wanted if name in row}} for row in page]
 
     def rows(self, model: str, domain: list[Any]) -> list[dict[str, Any]]:
@@ -111,8 +111,11 @@ class FakeOdoo:
     def json2(self, request: httpx.Request) -> httpx.Response:
         self.json2_requests.append(request)
         if self.major < 19:
-            return httpx.Response(self.missing_json2_status, text=(FIXTURES / "not_found.html").read_text(),
-                                  headers={"Content-Type": "text/html; charset=utf-8"})
+            return httpx.Response(
+                self.missing_json2_status,
+                text=(FIXTURES / "not_found.html").read_text(),
+                headers={"Content-Type": "text/html; charset=utf-8"},
+            )
         if request.headers.get("Authorization") != f"bearer {KEY.get_secret_value()}":
             return httpx.Response(401, json=fixture("json2_error_401.json"))
         _, _, _, model, method = request.url.path.split("/")
@@ -121,12 +124,27 @@ class FakeOdoo:
         try:
             return httpx.Response(200, json=self.answer(model, method, body))
         except LookupError:
-            return httpx.Response(404, json={"name": "werkzeug.exceptions.NotFound",
-                                             "message": f"the model {model!r} does not exist",
-                                             "arguments": [], "context": {}, "debug": ""})
+            return httpx.Response(
+                404,
+                json={
+                    "name": "werkzeug.exceptions.NotFound",
+                    "message": f"the model {model!r} does not exist",
+                    "arguments": [],
+                    "context": {},
+                    "debug": "",
+                },
+            )
         except ValueError as exc:
-            return httpx.Response(500, json={"name": "builtins.ValueError", "message": str(exc),
-                                             "arguments": [str(exc)], "context": {}, "debug": "Traceback"})
+            return httpx.Response(
+                500,
+                json={
+                    "name": "builtins.ValueError",
+                    "message": str(exc),
+                    "arguments": [str(exc)],
+                    "context": {},
+                    "debug": "Traceback",
+                },
+            )
 
     def jsonrpc(self, request: httpx.Request) -> httpx.Response:
         envelope = json.loads(request.content)
@@ -137,10 +155,24 @@ class FakeOdoo:
             return httpx.Response(200, json={"jsonrpc": "2.0", "id": envelope["id"], "result": value})
 
         def error(name: str, message: str) -> httpx.Response:
-            return httpx.Response(200, json={"jsonrpc": "2.0", "id": envelope["id"], "error": {
-                "code": 200, "message": "Odoo Server Error",
-                "data": {"name": name, "message": message, "arguments": [message], "context": {},
-                         "debug": "Traceback"}}})
+            return httpx.Response(
+                200,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": envelope["id"],
+                    "error": {
+                        "code": 200,
+                        "message": "Odoo Server Error",
+                        "data": {
+                            "name": name,
+                            "message": message,
+                            "arguments": [message],
+                            "context": {},
+                            "debug": "Traceback",
+                        },
+                    },
+                },
+            )
 
         if params["service"] == "common" and params["method"] == "version":
             return result(fixture("jsonrpc_version_17.json")["result"] | {"server_version": self.version})
@@ -185,8 +217,9 @@ async def upstreams() -> AsyncIterator[Upstreams]:
 
 
 def connector(upstreams: Upstreams, *, key: SecretStr = KEY, **kwargs: Any) -> OdooConnector:
-    client = upstreams.client("odoo", BASE, limits=[Limit(1000, 1.0)],
-                              **OdooConnector.client_options(key, database=DB))
+    client = upstreams.client(
+        "odoo", BASE, limits=[Limit(1000, 1.0)], **OdooConnector.client_options(key, database=DB)
+    )
     kwargs.setdefault("login", LOGIN)
     kwargs.setdefault("company_timezone", "Europe/London")
     return OdooConnector(client, database=DB, api_key=key, **kwargs)
@@ -200,8 +233,10 @@ def fake(mock: respx.MockRouter, version: str = "19.0", **kwargs: Any) -> FakeOd
 
 # -- JSON-2 happy path, paging -----------------------------------------------------------------------
 
-async def test_json2_snapshot_reads_every_model_in_pages(upstreams: Upstreams,
-                                                         mock: respx.MockRouter) -> None:
+
+async def test_json2_snapshot_reads_every_model_in_pages(
+    upstreams: Upstreams, mock: respx.MockRouter
+) -> None:
     server = fake(mock)
     odoo = connector(upstreams, page_size=2)
     snapshot = await odoo.snapshot()
@@ -223,8 +258,9 @@ async def test_json2_snapshot_reads_every_model_in_pages(upstreams: Upstreams,
 
 async def test_two_pages_then_stop(upstreams: Upstreams, mock: respx.MockRouter) -> None:
     server = fake(mock)
-    rows = await connector(upstreams, page_size=2).search_read("stock.move", [["state", "=", "assigned"]],
-                                                                ["product_id", "state"])
+    rows = await connector(upstreams, page_size=2).search_read(
+        "stock.move", [["state", "=", "assigned"]], ["product_id", "state"]
+    )
     assert [row["id"] for row in rows] == [31, 32, 33]
     searches = server.searches("stock.move")
     assert [(s["offset"], s["limit"]) for s in searches] == [(0, 2), (2, 2)]
@@ -236,10 +272,16 @@ async def test_since_reads_only_records_written_since(upstreams: Upstreams, mock
     server = fake(mock)
     odoo = connector(upstreams)
     london = timezone(timedelta(hours=1))
-    rows = await odoo.search_read("product.product", [("type", "!=", "service")], ["name"],
-                                  since=datetime(2026, 5, 20, 10, 12, 44, tzinfo=london))
+    rows = await odoo.search_read(
+        "product.product",
+        [("type", "!=", "service")],
+        ["name"],
+        since=datetime(2026, 5, 20, 10, 12, 44, tzinfo=london),
+    )
     assert server.searches("product.product")[-1]["domain"] == [
-        ["type", "!=", "service"], ["write_date", ">=", "2026-05-20 09:12:44"]]
+        ["type", "!=", "service"],
+        ["write_date", ">=", "2026-05-20 09:12:44"],
+    ]
     assert len(rows) == 6
     assert await odoo.search_read("product.product", [], ["name"], since=at("2026-05-21 00:00:00")) == []
     with pytest.raises(ValueError):
@@ -257,9 +299,11 @@ async def test_ping_and_version(upstreams: Upstreams, mock: respx.MockRouter) ->
 
 # -- fallback to JSON-RPC, version differences -------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", [404, 405])
-async def test_auto_falls_back_to_jsonrpc_once(upstreams: Upstreams, mock: respx.MockRouter,
-                                               status: int) -> None:
+async def test_auto_falls_back_to_jsonrpc_once(
+    upstreams: Upstreams, mock: respx.MockRouter, status: int
+) -> None:
     server = fake(mock, "17.0")
     server.missing_json2_status = status
     odoo = connector(upstreams, page_size=3)
@@ -302,8 +346,20 @@ async def test_17_and_19_field_names_are_discovered(upstreams: Upstreams, mock: 
 
 
 def test_16_prefers_planned_dates_over_actual_ones() -> None:
-    available = {name: {} for name in ("id", "name", "product_id", "product_qty", "state", "date_start",
-                                       "date_planned_start", "date_planned_finished", "date_finished")}
+    available = {
+        name: {}
+        for name in (
+            "id",
+            "name",
+            "product_id",
+            "product_qty",
+            "state",
+            "date_start",
+            "date_planned_start",
+            "date_planned_finished",
+            "date_finished",
+        )
+    }
     fmap = resolve(SPECS["mrp.production"], available)
     assert fmap.odoo_name("date_start") == "date_planned_start"
     assert fmap.odoo_name("date_finished") == "date_planned_finished"
@@ -322,8 +378,10 @@ async def test_missing_apps_leave_their_parts_empty(upstreams: Upstreams, mock: 
 
 # -- errors ------------------------------------------------------------------------------------------
 
-async def test_json2_401_is_an_auth_error_without_the_key(upstreams: Upstreams,
-                                                          mock: respx.MockRouter) -> None:
+
+async def test_json2_401_is_an_auth_error_without_the_key(
+    upstreams: Upstreams, mock: respx.MockRouter
+) -> None:
     fake(mock)
     wrong = SecretStr("wrong_key_5d2e")
     odoo = connector(upstreams, key=wrong)
@@ -353,17 +411,24 @@ async def test_jsonrpc_without_login_is_a_config_error(upstreams: Upstreams, moc
         await connector(upstreams, login=None).snapshot()
 
 
-@pytest.mark.parametrize(("payload", "error", "text"), [
-    ("jsonrpc_error_access_denied.json", UpstreamAuthError, "Access Denied"),
-    ("jsonrpc_error_invalid_field.json", UpstreamFatal, "Invalid field mrp.production.date_start"),
-])
-async def test_jsonrpc_error_objects_raise_the_right_error(upstreams: Upstreams, mock: respx.MockRouter,
-                                                           payload: str, error: type[UpstreamError],
-                                                           text: str) -> None:
+@pytest.mark.parametrize(
+    ("payload", "error", "text"),
+    [
+        ("jsonrpc_error_access_denied.json", UpstreamAuthError, "Access Denied"),
+        ("jsonrpc_error_invalid_field.json", UpstreamFatal, "Invalid field mrp.production.date_start"),
+    ],
+)
+async def test_jsonrpc_error_objects_raise_the_right_error(
+    upstreams: Upstreams, mock: respx.MockRouter, payload: str, error: type[UpstreamError], text: str
+) -> None:
     route = mock.post(f"{BASE}/jsonrpc")
     odoo = connector(upstreams, protocol="jsonrpc")
-    route.mock(side_effect=[httpx.Response(200, json={"jsonrpc": "2.0", "id": 1, "result": UID}),
-                            httpx.Response(200, json=fixture(payload))])
+    route.mock(
+        side_effect=[
+            httpx.Response(200, json={"jsonrpc": "2.0", "id": 1, "result": UID}),
+            httpx.Response(200, json=fixture(payload)),
+        ]
+    )
     with pytest.raises(error) as caught:
         await odoo.search_read("mrp.production", [], ["name"])
     assert text in str(caught.value) and "Traceback" not in str(caught.value)
@@ -373,7 +438,8 @@ async def test_jsonrpc_error_objects_raise_the_right_error(upstreams: Upstreams,
 
 async def test_access_error_is_fatal_not_auth(upstreams: Upstreams, mock: respx.MockRouter) -> None:
     mock.post(f"{BASE}/json/2/mrp.production/search_read").respond(
-        403, json=fixture("json2_error_access_error_403.json"))
+        403, json=fixture("json2_error_access_error_403.json")
+    )
     fake(mock)
     with pytest.raises(UpstreamFatal) as caught:
         await connector(upstreams).snapshot()
@@ -382,13 +448,17 @@ async def test_access_error_is_fatal_not_auth(upstreams: Upstreams, mock: respx.
     assert "not allowed to access 'Manufacturing Order'" in str(caught.value)
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(200, text="<html>maintenance</html>"),
-    httpx.Response(200, json={"records": []}),
-    httpx.Response(200, json=[{"id": 1, "name": ["not", "a", "string"], "type": "consu"}]),
-])
-async def test_malformed_bodies_are_bad_responses(upstreams: Upstreams, mock: respx.MockRouter,
-                                                  response: httpx.Response) -> None:
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, text="<html>maintenance</html>"),
+        httpx.Response(200, json={"records": []}),
+        httpx.Response(200, json=[{"id": 1, "name": ["not", "a", "string"], "type": "consu"}]),
+    ],
+)
+async def test_malformed_bodies_are_bad_responses(
+    upstreams: Upstreams, mock: respx.MockRouter, response: httpx.Response
+) -> None:
     mock.post(f"{BASE}/json/2/product.product/search_read").mock(return_value=response)
     fake(mock)
     with pytest.raises(UpstreamBadResponse) as caught:
@@ -399,17 +469,26 @@ async def test_malformed_bodies_are_bad_responses(upstreams: Upstreams, mock: re
 async def test_429_with_retry_after_is_retried(upstreams: Upstreams, mock: respx.MockRouter) -> None:
     server = FakeOdoo()
     route = mock.post(f"{BASE}/json/2/stock.quant/search_read")
-    route.mock(side_effect=[httpx.Response(429, headers={"Retry-After": "0"}, text="Too Many Requests"),
-                            httpx.Response(503, json={"name": "builtins.Exception", "message": "busy"}),
-                            httpx.Response(200, json=server.records["stock.quant"])])
+    route.mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "0"}, text="Too Many Requests"),
+            httpx.Response(503, json={"name": "builtins.Exception", "message": "busy"}),
+            httpx.Response(200, json=server.records["stock.quant"]),
+        ]
+    )
     server.install(mock)
     snapshot = await connector(upstreams, page_size=10).snapshot()
     assert route.call_count == 3, "read-only POSTs are retried like GETs"
-    assert StockLevel("FAB-SILK-DUPIONI", "WH/Stock", Decimal("30.0"), Decimal("4.0"),
-                      ref=Ref("odoo", "stock.quant/1")) in snapshot.stock
+    assert (
+        StockLevel(
+            "FAB-SILK-DUPIONI", "WH/Stock", Decimal("30.0"), Decimal("4.0"), ref=Ref("odoo", "stock.quant/1")
+        )
+        in snapshot.stock
+    )
 
 
 # -- mapping to the canonical model (golden) ---------------------------------------------------------
+
 
 async def test_mapping_golden(upstreams: Upstreams, mock: respx.MockRouter) -> None:
     fake(mock)
@@ -435,7 +514,8 @@ async def test_mapping_golden(upstreams: Upstreams, mock: respx.MockRouter) -> N
     assert snap.stock == (  # two silk quants (lots) summed: 25.5 + 4.5
         StockLevel("FAB-SILK-DUPIONI", "WH/Stock", Decimal("30.0"), Decimal("4.0"), quant(1)),
         StockLevel("FIN-CORSET-M", "WH/Stock", Decimal("3.0"), Decimal("1.0"), quant(4)),
-        StockLevel("TRM-BUTTON-BRASS", "WH/Stock", Decimal("200.0"), Decimal("0.0"), quant(3)))
+        StockLevel("TRM-BUTTON-BRASS", "WH/Stock", Decimal("200.0"), Decimal("0.0"), quant(3)),
+    )
 
     # MO 00018: 3 planned, 1 made; P00043: 100 ordered, 60 received; P00044 is an RFQ (unconfirmed).
     mo, po = "manufacturing_order", "purchase_order"
@@ -444,27 +524,34 @@ async def test_mapping_golden(upstreams: Upstreams, mock: respx.MockRouter) -> N
         ("P00043", "TRM-BUTTON-BRASS", Decimal("40.0"), at("2026-06-03 12:00:00"), po, True),
         ("WH/MO/00017", "FIN-VICTORIAN-GOWN", Decimal("2.0"), at("2026-06-05 16:00:00"), mo, True),
         ("P00042", "FAB-SILK-DUPIONI", Decimal("40.0"), at("2026-06-08 09:00:00"), po, True),
-        ("P00044", "FAB-SILK-DUPIONI", Decimal("20.0"), at("2026-06-15 09:00:00"), po, False)]
+        ("P00044", "FAB-SILK-DUPIONI", Decimal("20.0"), at("2026-06-15 09:00:00"), po, False),
+    ]
     assert snap.supplies[1].ref == Ref("odoo", "purchase.order.line/12")
 
     # Move 31 wants 2 corsets with 1 reserved (already in the quant's reserved): 1 outstanding;
     # move 33 is fully reserved: nothing outstanding.
     assert [(d.reference, d.sku, d.quantity, d.needed_at, d.kind) for d in snap.demands] == [
         ("WH/MO/00017", "FAB-SILK-DUPIONI", Decimal("8.0"), at("2026-06-01 07:00:00"), "manufacturing_order"),
-        ("S00012", "FIN-CORSET-M", Decimal("1.0"), at("2026-06-02 10:00:00"), "sales_order")]
+        ("S00012", "FIN-CORSET-M", Decimal("1.0"), at("2026-06-02 10:00:00"), "sales_order"),
+    ]
 
     assert set(snap.boms) == {"FIN-VICTORIAN-GOWN", "SUB-CORSET-BODICE", "FIN-CORSET-M"}
     gown_bom = snap.boms["FIN-VICTORIAN-GOWN"]  # BOM 41 (sequence 1), not the alternative 44
     assert gown_bom.ref == Ref("odoo", "mrp.bom/41") and gown_bom.output_quantity == Decimal("1.0")
-    assert gown_bom.lines == (BomLine("FAB-SILK-DUPIONI", Decimal("6.5"), Decimal("5.0")),  # Studio scrap %
-                              BomLine("SUB-CORSET-BODICE", Decimal("1.0")),
-                              BomLine("TRM-LACE-CHANTILLY", Decimal("2.0")))
-    assert gown_bom.operations == (Operation(10, "Cutting", "CUT", Decimal("15.0"), Decimal("90.0")),
-                                   Operation(20, "Sewing", "SEW", Decimal("10.0"), Decimal("600.0")),
-                                   Operation(30, "Finishing", "FIN", Decimal("0.0"), Decimal("120.0")))
+    assert gown_bom.lines == (
+        BomLine("FAB-SILK-DUPIONI", Decimal("6.5"), Decimal("5.0")),  # Studio scrap %
+        BomLine("SUB-CORSET-BODICE", Decimal("1.0")),
+        BomLine("TRM-LACE-CHANTILLY", Decimal("2.0")),
+    )
+    assert gown_bom.operations == (
+        Operation(10, "Cutting", "CUT", Decimal("15.0"), Decimal("90.0")),
+        Operation(20, "Sewing", "SEW", Decimal("10.0"), Decimal("600.0")),
+        Operation(30, "Finishing", "FIN", Decimal("0.0"), Decimal("120.0")),
+    )
     # 240 minutes per cycle of a BOM that makes 2: 120 minutes per corset.
-    assert snap.boms["FIN-CORSET-M"].operations == (Operation(10, "Sewing", "SEW", Decimal("10.0"),
-                                                              Decimal("120")),)
+    assert snap.boms["FIN-CORSET-M"].operations == (
+        Operation(10, "Sewing", "SEW", Decimal("10.0"), Decimal("120")),
+    )
     assert snap.boms["SUB-CORSET-BODICE"].operations == ()
 
     sew = snap.work_centers["SEW"]
@@ -474,18 +561,21 @@ async def test_mapping_golden(upstreams: Upstreams, mock: respx.MockRouter) -> N
 
     workshop = snap.calendars["1"]
     assert (workshop.name, workshop.timezone) == ("Workshop 40h", "Europe/London")
-    assert workshop.hours == tuple(WorkingHours(day, time(start), time(end)) for day in range(5)
-                                   for start, end in ((8, 12), (13, 17)))  # lunch and Ada's Saturday left out
+    assert workshop.hours == tuple(
+        WorkingHours(day, time(start), time(end)) for day in range(5) for start, end in ((8, 12), (13, 17))
+    )  # lunch and Ada's Saturday left out
     assert workshop.holidays == (  # stored in UTC; the London dates are what the workshop sees
         Holiday(date(2026, 5, 4), date(2026, 5, 4), "Early May bank holiday"),
-        Holiday(date(2026, 6, 12), date(2026, 6, 13), "Workshop closed for stocktake"))
+        Holiday(date(2026, 6, 12), date(2026, 6, 13), "Workshop closed for stocktake"),
+    )
     night = snap.calendars["2"]  # no tz of its own: the company's
     assert night.timezone == "Europe/London" and night.hours == (WorkingHours(0, time(22), time.max),)
     assert night.holidays == (Holiday(date(2026, 5, 4), date(2026, 5, 4), "Early May bank holiday"),)
 
     assert [(load.work_center, load.start, load.end, load.reference) for load in snap.loads] == [
         ("CUT", at("2026-06-01 07:00:00"), at("2026-06-01 10:00:00"), "WH/MO/00017 Cutting"),
-        ("SEW", at("2026-06-02 07:00:00"), at("2026-06-04 15:00:00"), "WH/MO/00017 Sewing")]
+        ("SEW", at("2026-06-02 07:00:00"), at("2026-06-04 15:00:00"), "WH/MO/00017 Sewing"),
+    ]
     assert snap.loads[1].ref == Ref("odoo", "mrp.workorder/81")
     assert snap.fetched_at is not None and snap.source_times["odoo"] == snap.fetched_at
 
@@ -498,6 +588,7 @@ def test_bad_configuration_is_refused(upstreams: Upstreams) -> None:
 
 
 # -- the shared InventorySource contract -------------------------------------------------------------
+
 
 class TestOdooInventoryContract(InventorySourceContract):
     @pytest.fixture
@@ -527,11 +618,17 @@ async def test_against_the_sandbox_simulator(version: str) -> None:
     today = date(2026, 11, 23)  # a Monday: the seed's dates are relative to it
     app = create_odoo_app(version=version, today=today)
     key = SecretStr(ODOO_API_KEY)
-    ups = Upstreams(HttpSettings(backoff_base=0.0, max_retry_wait=1.0, max_attempts=3),
-                    transports={"odoo": httpx.ASGITransport(app=app)})
+    ups = Upstreams(
+        HttpSettings(backoff_base=0.0, max_retry_wait=1.0, max_attempts=3),
+        transports={"odoo": httpx.ASGITransport(app=app)},
+    )
     try:
-        client = ups.client("odoo", "https://costume-shop.odoo.com", limits=[Limit(1000, 1.0)],
-                            **OdooConnector.client_options(key, database=ODOO_DATABASE))
+        client = ups.client(
+            "odoo",
+            "https://costume-shop.odoo.com",
+            limits=[Limit(1000, 1.0)],
+            **OdooConnector.client_options(key, database=ODOO_DATABASE),
+        )
         odoo = OdooConnector(client, database=ODOO_DATABASE, api_key=key, login=ODOO_LOGIN, page_size=5)
         snapshot = await odoo.snapshot()
         assert odoo.transport == ("json2" if version == "19.0" else "jsonrpc")
@@ -539,8 +636,16 @@ async def test_against_the_sandbox_simulator(version: str) -> None:
     finally:
         await ups.aclose()
     check_snapshot(snapshot, "odoo")
-    skus = {"FAB-VELVET-BURG", "FAB-SILK-DUPIONI", "TRM-BUTTON-BRASS", "SUB-CORSET-BODICE", "FIN-CORSET-M",
-            "FIN-VICTORIAN-GOWN", "FIN-TAILCOAT", "FIN-CHORUS-TUNIC"}
+    skus = {
+        "FAB-VELVET-BURG",
+        "FAB-SILK-DUPIONI",
+        "TRM-BUTTON-BRASS",
+        "SUB-CORSET-BODICE",
+        "FIN-CORSET-M",
+        "FIN-VICTORIAN-GOWN",
+        "FIN-TAILCOAT",
+        "FIN-CHORUS-TUNIC",
+    }
     assert skus <= set(snapshot.items)
     assert snapshot.items["FIN-VICTORIAN-GOWN"].make_or_buy == "make"
     assert snapshot.items["FAB-SILK-DUPIONI"].unit == "m"
@@ -553,3 +658,34 @@ async def test_against_the_sandbox_simulator(version: str) -> None:
     assert calendar.timezone == "Europe/London" and len(calendar.hours) == 10 and calendar.holidays
     assert any(load.work_center == "SEW" for load in snapshot.loads)
     assert any(s.kind == "purchase_order" for s in snapshot.supplies)
+
+
+async def test_bought_item_without_vendor_gets_the_conservative_default_lead_time() -> None:
+    from decimal import Decimal
+
+    import httpx
+    from pydantic import SecretStr
+
+    from connectors.odoo import OdooConnector
+    from hub.http import Limit, Upstreams
+    from hub.sandbox.odoo import create_odoo_app
+    from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE, SEED_NOTES
+    from hub.settings import HttpSettings
+
+    upstreams = Upstreams(
+        HttpSettings(backoff_base=0.0), transports={"odoo": httpx.ASGITransport(app=create_odoo_app())}
+    )
+    key = SecretStr(ODOO_API_KEY)
+    client = upstreams.client(
+        "odoo",
+        "https://shop.odoo.com",
+        limits=[Limit(1000, 1.0)],
+        **OdooConnector.client_options(key, database=ODOO_DATABASE),
+    )
+    try:
+        snapshot = await OdooConnector(
+            client, database=ODOO_DATABASE, api_key=key, default_lead_time_days=Decimal(21)
+        ).snapshot()
+    finally:
+        await upstreams.aclose()
+    assert snapshot.items[SEED_NOTES["no_vendor_sku"]].lead_time_days == Decimal(21)
