@@ -202,6 +202,9 @@ class OdooConnector:
         purchase_lines = reads.add(
             self._read(m.PurchaseLine, lambda f: [("state", "in", _OPEN_PO_LINES)] if f.has("state") else [])
         )
+        purchase_orders = reads.add(
+            self._read(m.PurchaseOrder, lambda f: [("state", "in", _OPEN_PO_LINES)] if f.has("state") else [])
+        )
         productions = reads.add(self._read(m.Production, lambda f: [("state", "in", _OPEN_MOS)]))
         moves = reads.add(self._read(m.StockMove, _move_domain))
         boms = reads.add(self._read(m.Bom))
@@ -224,6 +227,7 @@ class OdooConnector:
             orderpoints=orderpoints.result(),
             quants=quants.result(),
             purchase_lines=purchase_lines.result(),
+            purchase_orders=purchase_orders.result(),
             productions=productions.result(),
             moves=moves.result(),
             boms=boms.result(),

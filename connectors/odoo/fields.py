@@ -161,6 +161,13 @@ SPECS: dict[str, ModelSpec] = {
             optional_model=True,
         ),
         _spec(
+            "purchase.order",
+            # mail_reception_confirmed: the vendor confirmed the receipt date (purchase_stock).
+            {**_same("id", "name", "state", "mail_reception_confirmed")},
+            ("name",),
+            optional_model=True,
+        ),
+        _spec(
             "mrp.production",
             {
                 **_same("id", "name", "product_id", "product_qty", "qty_produced", "state"),

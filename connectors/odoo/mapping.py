@@ -73,6 +73,7 @@ class OdooData:
     orderpoints: Sequence[m.Orderpoint] = ()
     quants: Sequence[m.Quant] = ()
     purchase_lines: Sequence[m.PurchaseLine] = ()
+    purchase_orders: Sequence[m.PurchaseOrder] = ()
     productions: Sequence[m.Production] = ()
     moves: Sequence[m.StockMove] = ()
     boms: Sequence[m.Bom] = ()
@@ -199,6 +200,8 @@ def _stock(data: OdooData, index: _Index) -> tuple[StockLevel, ...]:
 
 def _supplies(data: OdooData, index: _Index) -> tuple[Supply, ...]:
     supplies: list[Supply] = []
+    # A confirmed purchase order whose vendor has not confirmed the receipt date is still a guess.
+    unconfirmed_dates = {o.id for o in data.purchase_orders if o.mail_reception_confirmed is False}
     for line in data.purchase_lines:
         open_qty = line.product_qty - line.qty_received
         if line.product_id is None or line.product_id.id not in index.skus or line.date_planned is None:
@@ -211,7 +214,7 @@ def _supplies(data: OdooData, index: _Index) -> tuple[Supply, ...]:
                     line.date_planned,
                     "purchase_order",
                     line.order_id.name,
-                    confirmed=line.state in CONFIRMED_PO_STATES,
+                    confirmed=line.state in CONFIRMED_PO_STATES and line.order_id.id not in unconfirmed_dates,
                     ref=ref(line),
                 )
             )

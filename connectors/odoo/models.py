@@ -148,6 +148,13 @@ class PurchaseLine(OdooRecord):
     state: str | None = None
 
 
+class PurchaseOrder(OdooRecord):
+    model: ClassVar[str] = "purchase.order"
+    name: str
+    state: str | None = None
+    mail_reception_confirmed: bool | None = None  # absent where purchase_stock is not installed
+
+
 class Production(OdooRecord):
     model: ClassVar[str] = "mrp.production"
     name: str

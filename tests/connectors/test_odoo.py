@@ -689,3 +689,32 @@ async def test_bought_item_without_vendor_gets_the_conservative_default_lead_tim
     finally:
         await upstreams.aclose()
     assert snapshot.items[SEED_NOTES["no_vendor_sku"]].lead_time_days == Decimal(21)
+
+
+async def test_purchase_order_without_a_vendor_confirmed_date_is_unconfirmed_supply() -> None:
+    import httpx
+    from pydantic import SecretStr
+
+    from connectors.odoo import OdooConnector
+    from hub.http import Limit, Upstreams
+    from hub.sandbox.odoo import create_odoo_app
+    from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE, SEED_NOTES
+    from hub.settings import HttpSettings
+
+    upstreams = Upstreams(
+        HttpSettings(backoff_base=0.0), transports={"odoo": httpx.ASGITransport(app=create_odoo_app())}
+    )
+    key = SecretStr(ODOO_API_KEY)
+    client = upstreams.client(
+        "odoo",
+        "https://shop.odoo.com",
+        limits=[Limit(1000, 1.0)],
+        **OdooConnector.client_options(key, database=ODOO_DATABASE),
+    )
+    try:
+        snapshot = await OdooConnector(client, database=ODOO_DATABASE, api_key=key).snapshot()
+    finally:
+        await upstreams.aclose()
+    by_reference = {s.reference: s.confirmed for s in snapshot.supplies if s.kind == "purchase_order"}
+    assert by_reference[SEED_NOTES["unconfirmed_po"]] is False
+    assert by_reference[SEED_NOTES["short_po"]] is True
