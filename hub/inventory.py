@@ -58,8 +58,11 @@ class InventoryService:
         policy: Policy | None = None,
         max_age: float | None = None,
         now: datetime | None = None,
+        snapshot: InventorySnapshot | None = None,
     ) -> OrderPromise:
-        snapshot = await self.snapshot(max_age)
+        """Promise ``lines`` on ``snapshot`` (one the caller already read) or on one within ``max_age``."""
+        if snapshot is None:
+            snapshot = await self.snapshot(max_age)
         return promise(
             snapshot,
             lines,

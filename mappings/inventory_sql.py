@@ -44,9 +44,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.errors import ConfigError, MappingError
-from mappings.loader import _read_yaml
-from mappings.spec import SUPPORTED_VERSIONS, Loc, _Invalid, _line_for, _suggest, _validate, format_loc
+from hub.errors import ConfigError
+from mappings.checks import Invalid, Loc, check_version, located, read_yaml, suggest, validate
 
 __all__ = [
     "SQL_INVENTORY_ENTITIES",
@@ -138,39 +137,35 @@ def load_inventory_sql(path: Path | str) -> SqlInventoryMapping:
 
 def parse_inventory_sql(text: str, file: str) -> SqlInventoryMapping:
     """Validate one mapping file's text; raises ``MappingError(file, key.path, reason)``."""
-    data, lines = _read_yaml(text, file)
+    data, lines = read_yaml(text, file)
     try:
         return _compile(data, file)
-    except _Invalid as exc:
-        line = _line_for(exc.loc, lines)
-        suffix = f" (line {line})" if line else ""
-        raise MappingError(file, format_loc(exc.loc), exc.reason + suffix) from None
+    except Invalid as exc:
+        raise located(exc, file, lines) from None
 
 
 def _compile(raw: Any, file: str) -> SqlInventoryMapping:
     if not isinstance(raw, Mapping):
-        raise _Invalid((), "expected a mapping with version and entities")
-    if "version" in raw and raw["version"] not in SUPPORTED_VERSIONS:
-        supported = ", ".join(map(str, SUPPORTED_VERSIONS))
-        raise _Invalid(("version",), f"unsupported version {raw['version']!r} (supported: {supported})")
-    model: _RawFile = _validate(_RawFile, raw, ())
+        raise Invalid((), "expected a mapping with version and entities")
+    check_version(raw)
+    model = validate(_RawFile, raw, ())
     try:
         ZoneInfo(model.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _Invalid(("timezone",), f"unknown time zone {model.timezone!r}") from None
+        raise Invalid(("timezone",), f"unknown time zone {model.timezone!r}") from None
     queries: dict[str, str] = {}
     for name, entry in model.entities.items():
         entity = SQL_INVENTORY_ENTITIES.get(name)
         if entity is None:
-            hint = _suggest(name, SQL_INVENTORY_ENTITIES)
-            raise _Invalid(("entities", name), f"unknown entity {name!r}{hint}")
+            hint = suggest(name, SQL_INVENTORY_ENTITIES)
+            raise Invalid(("entities", name), f"unknown entity {name!r}{hint}")
         queries[name] = check_query(entry.query, entity, ("entities", name, "query"))
     missing = [n for n, e in SQL_INVENTORY_ENTITIES.items() if e.mandatory_entity and n not in queries]
     if missing:
-        raise _Invalid(("entities",), f"missing required entity {', '.join(map(repr, missing))}")
+        raise Invalid(("entities",), f"missing required entity {', '.join(map(repr, missing))}")
     for name in ("calendar_hours", "holidays"):
         if name in queries and "calendars" not in queries:
-            raise _Invalid(("entities", name), "belongs to a calendar: map 'calendars' too")
+            raise Invalid(("entities", name), "belongs to a calendar: map 'calendars' too")
     return SqlInventoryMapping(file, model.version, model.timezone, queries, model.description)
 
 
@@ -207,37 +202,37 @@ def check_query(sql: str, entity: SqlEntity, loc: Loc) -> str:
     masked = "".join(code)
     stray = _UNTERMINATED.search(masked)
     if stray:
-        raise _Invalid(loc, f"unterminated {'comment' if stray.group() == '/*' else 'quoted text'}")
+        raise Invalid(loc, f"unterminated {'comment' if stray.group() == '/*' else 'quoted text'}")
     end = len(masked.rstrip())
     if end and masked[end - 1] == ";":
         sql, masked = sql[: end - 1] + sql[end:], masked[: end - 1]
     text = masked.strip()
     if not text:
-        raise _Invalid(loc, "contains no SQL")
+        raise Invalid(loc, "contains no SQL")
     if ";" in text:
-        raise _Invalid(loc, "must be a single statement (found ';' between statements)")
+        raise Invalid(loc, "must be a single statement (found ';' between statements)")
     words = _WORD.findall(text)
     lead = _WORD.match(text)
     first = lead.group().upper() if lead else text.split()[0]
     if first not in ("SELECT", "WITH"):
-        raise _Invalid(loc, f"must start with SELECT or WITH, not {first!r}")
+        raise Invalid(loc, f"must start with SELECT or WITH, not {first!r}")
     writes = sorted({w.upper() for w in words} & _WRITES)
     if writes:
-        raise _Invalid(loc, f"only reads are allowed; found {', '.join(writes)}")
+        raise Invalid(loc, f"only reads are allowed; found {', '.join(writes)}")
     if "?" in text or re.search(r"\$\d", text):
-        raise _Invalid(loc, "positional parameters are not supported; use :now")
+        raise Invalid(loc, "positional parameters are not supported; use :now")
     unknown = sorted({m.group(1) for m in _BIND.finditer(sql)} - set(SQL_PARAMETERS))
     if unknown:
         available = ", ".join(f":{p}" for p in SQL_PARAMETERS)
         given = ", ".join(f":{u}" for u in unknown)
-        raise _Invalid(loc, f"unknown parameter {given} (available: {available})")
+        raise Invalid(loc, f"unknown parameter {given} (available: {available})")
     # A result column's name is written in the query unless a * expands to it; so a required name that
     # appears nowhere is certainly missing. Everything subtler is the start-up check's job.
     if "*" not in text:
         names |= {w.lower() for w in words}
         missing = [c for c in entity.required if c not in names]
         if missing:
-            raise _Invalid(
+            raise Invalid(
                 loc,
                 f"returns no {', '.join(map(repr, missing))} column "
                 f"(alias the shop's column, e.g. SELECT qty AS {missing[0]})",

@@ -1,41 +1,22 @@
 """Reading mapping files from disk into a ``MappingSet``.
 
-YAML is read with three safety changes over ``yaml.safe_load``: a duplicate key is an error (YAML
-would silently keep the last one), only ``true``/``false`` are booleans (so a select option named
-``Yes``, ``No`` or ``On`` stays a string, as in YAML 1.2), and every key remembers its line so a
-validation message can say where to look.
+YAML is read by ``mappings.checks.read_yaml`` (duplicate keys are errors, YAML 1.2 booleans, every key
+remembers its line so a validation message can say where to look).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from hub.errors import ConfigError, MappingError
+from mappings.checks import read_yaml
 from mappings.engine import EntityMapping
-from mappings.spec import Loc, compile_mapping, format_loc
+from mappings.spec import compile_mapping
 
 __all__ = ["MappingSet", "load_mappings", "parse_mapping"]
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 class MappingSet:
@@ -96,51 +77,5 @@ def load_mappings(directory: Path | None = None) -> MappingSet:
 
 def parse_mapping(text: str, file: str) -> EntityMapping:
     """Parse and validate one mapping file's text; ``file`` is the name used in messages."""
-    data, lines = _read_yaml(text, file)
+    data, lines = read_yaml(text, file)
     return EntityMapping(compile_mapping(data, file, lines))
-
-
-def _read_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise MappingError(file, "", "the file is empty")
-        lines: dict[Loc, int] = {}
-        _walk(node, (), lines, file, set())
-        return loader.construct_document(node), lines
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "unreadable"
-        raise MappingError(file, "", f"invalid YAML{where}: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise MappingError(file, "", f"invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
-
-
-def _walk(node: Node, loc: Loc, lines: dict[Loc, int], file: str, active: set[int]) -> None:
-    if id(node) in active:  # a recursive alias (&a [*a]); the constructor reports it if it matters
-        return
-    active.add(id(node))
-    if isinstance(node, MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            if not isinstance(key, ScalarNode):
-                continue
-            line = key.start_mark.line + 1
-            if key.value in seen and key.value != "<<":
-                raise MappingError(
-                    file,
-                    format_loc((*loc, key.value)),
-                    f"duplicate key (first at line {seen[key.value]}, again at line {line})",
-                )
-            seen[key.value] = line
-            lines[(*loc, key.value)] = line
-            _walk(value, (*loc, key.value), lines, file, active)
-    elif isinstance(node, SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*loc, i)] = item.start_mark.line + 1
-            _walk(item, (*loc, i), lines, file, active)
-    active.discard(id(node))

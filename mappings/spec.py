@@ -24,16 +24,24 @@ set. Every problem becomes ``MappingError(file, key.path, reason)``.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from hub.errors import MappingError
+from mappings.checks import (
+    SUPPORTED_VERSIONS,
+    Invalid,
+    Loc,
+    check_version,
+    format_loc,
+    located,
+    suggest,
+    validate,
+)
 from mappings.paths import KeyPath, PathSyntaxError
 from mappings.transforms import REGISTRY, Step
 from mappings.values import VALUE_TYPES, Address, Money, value_to_json
@@ -49,10 +57,7 @@ __all__ = [
     "format_loc",
 ]
 
-Loc = tuple[Any, ...]
-SUPPORTED_VERSIONS = (1,)
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -171,27 +176,6 @@ class MappingSpec:
     description: str | None = None
 
 
-class _Invalid(Exception):
-    def __init__(self, loc: Loc, reason: str) -> None:
-        super().__init__(reason)
-        self.loc = loc
-        self.reason = reason
-
-
-def format_loc(loc: Sequence[Any]) -> str:
-    """``("fields", "segment", "transform", 0, "map", "values", "Film & TV")`` ->
-    ``fields.segment.transform[0].map.values["Film & TV"]``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, str) and _IDENT.fullmatch(part):
-            out += f".{part}" if out else part
-        elif isinstance(part, str):
-            out += f'["{part}"]'
-        else:
-            out += f"[{str(part).lower() if isinstance(part, bool) else part}]"
-    return out
-
-
 def compile_mapping(raw: Any, file: str, lines: Mapping[Loc, int] | None = None) -> MappingSpec:
     """Validate a parsed mapping file and compile it; raises ``MappingError``.
 
@@ -199,46 +183,35 @@ def compile_mapping(raw: Any, file: str, lines: Mapping[Loc, int] | None = None)
     """
     try:
         return _compile(raw, file)
-    except _Invalid as exc:
-        line = _line_for(exc.loc, lines or {})
-        suffix = f" (line {line})" if line else ""
-        raise MappingError(file, format_loc(exc.loc), exc.reason + suffix) from None
-
-
-def _line_for(loc: Loc, lines: Mapping[Loc, int]) -> int | None:
-    for end in range(len(loc), 0, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return None
+    except Invalid as exc:
+        raise located(exc, file, lines or {}) from None
 
 
 def _compile(raw: Any, file: str) -> MappingSpec:
     if not isinstance(raw, Mapping):
-        raise _Invalid((), "expected a mapping with version, entity, source, collection and fields")
-    if "version" in raw and raw["version"] not in SUPPORTED_VERSIONS:
-        supported = ", ".join(map(str, SUPPORTED_VERSIONS))
-        raise _Invalid(("version",), f"unsupported version {raw['version']!r} (supported: {supported})")
-    model = _validate(RawMapping, raw, ())
+        raise Invalid((), "expected a mapping with version, entity, source, collection and fields")
+    check_version(raw)
+    model = validate(RawMapping, raw, ())
     entity = ENTITIES.get(model.entity)
     if entity is None:
-        raise _Invalid(("entity",), f"unknown entity {model.entity!r}{_suggest(model.entity, ENTITIES)}")
+        raise Invalid(("entity",), f"unknown entity {model.entity!r}{suggest(model.entity, ENTITIES)}")
     if not _NAME.fullmatch(model.source):
-        raise _Invalid(("source",), "must be a lower-case source name such as 'notion'")
+        raise Invalid(("source",), "must be a lower-case source name such as 'notion'")
     fields = []
     for name, rule in model.fields.items():
         field = entity.fields.get(name)
         if field is None:
-            raise _Invalid(("fields", name), f"not a {entity.name} field{_suggest(name, entity.fields)}")
+            raise Invalid(("fields", name), f"not a {entity.name} field{suggest(name, entity.fields)}")
         fields.append(_rule(name, field, rule, ("fields", name)))
     missing = [name for name, f in entity.fields.items() if f.required and name not in model.fields]
     if missing:
-        raise _Invalid(("fields",), f"missing required {entity.name} field {', '.join(map(repr, missing))}")
+        raise Invalid(("fields",), f"missing required {entity.name} field {', '.join(map(repr, missing))}")
     links = []
     for name, rule in model.links.items():
         if not _NAME.fullmatch(name):
-            raise _Invalid(("links", name), "a link is named after a source, such as 'quickbooks'")
+            raise Invalid(("links", name), "a link is named after a source, such as 'quickbooks'")
         if name == model.source:
-            raise _Invalid(("links", name), "a record cannot link to its own source")
+            raise Invalid(("links", name), "a record cannot link to its own source")
         links.append(_rule(name, LINK_FIELD, rule, ("links", name)))
     return MappingSpec(
         file,
@@ -255,11 +228,11 @@ def _compile(raw: Any, file: str) -> MappingSpec:
 def _rule(name: str, field: FieldDef, raw: RawRule, loc: Loc) -> Rule:
     given = raw.model_fields_set
     if "from_" in given and "value" in given:
-        raise _Invalid(loc, "give either 'from' or 'value', not both")
+        raise Invalid(loc, "give either 'from' or 'value', not both")
     if "from_" not in given and "value" not in given:
-        raise _Invalid(loc, "needs 'from' (where to read) or 'value' (a constant)")
+        raise Invalid(loc, "needs 'from' (where to read) or 'value' (a constant)")
     if "value" in given and raw.value is None:
-        raise _Invalid((*loc, "value"), "must not be null")
+        raise Invalid((*loc, "value"), "must not be null")
     sources = _sources(raw.from_, (*loc, "from")) if "from_" in given else ()
     steps = _steps(raw.transform, (*loc, "transform"))
     rule = Rule(name, format_loc(loc), field, sources, raw.value, tuple(s for s, _ in steps))
@@ -270,7 +243,7 @@ def _rule(name: str, field: FieldDef, raw: RawRule, loc: Loc) -> Rule:
 def _sources(raw: Any, loc: Loc) -> tuple[KeyPath, ...]:
     if isinstance(raw, list):
         if not raw:
-            raise _Invalid(loc, "an empty list names nothing to read")
+            raise Invalid(loc, "an empty list names nothing to read")
         return tuple(_path(item, (*loc, i)) for i, item in enumerate(raw))
     return (_path(raw, loc),)
 
@@ -279,7 +252,7 @@ def _path(raw: Any, loc: Loc) -> KeyPath:
     try:
         return KeyPath.parse(raw)
     except PathSyntaxError as exc:
-        raise _Invalid((*loc, *exc.loc), exc.reason) from None
+        raise Invalid((*loc, *exc.loc), exc.reason) from None
 
 
 def _steps(raw: Any, loc: Loc) -> list[tuple[Step, Loc]]:
@@ -297,27 +270,27 @@ def _step(raw: Any, loc: Loc) -> tuple[Step, Loc]:
         [(name, args)] = raw.items()
         given = True
         if not isinstance(name, str):
-            raise _Invalid(loc, "a transform name must be a string")
+            raise Invalid(loc, "a transform name must be a string")
     elif isinstance(raw, Mapping):
         keys = ", ".join(sorted(map(str, raw))) or "none"
-        raise _Invalid(loc, f"a step is one transform, 'name' or {{name: arguments}} (got keys: {keys})")
+        raise Invalid(loc, f"a step is one transform, 'name' or {{name: arguments}} (got keys: {keys})")
     else:
-        raise _Invalid(loc, "a transform is a name, {name: arguments} or a list of those")
+        raise Invalid(loc, "a transform is a name, {name: arguments} or a list of those")
     spec = REGISTRY.get(name)
     if spec is None:
-        raise _Invalid(loc, f"unknown transform {name!r}{_suggest(name, REGISTRY)}")
+        raise Invalid(loc, f"unknown transform {name!r}{suggest(name, REGISTRY)}")
     arg_loc = (*loc, name) if given else loc
     if spec.args is None:
         if given and args is not None:
-            raise _Invalid(arg_loc, f"transform {name!r} takes no arguments")
+            raise Invalid(arg_loc, f"transform {name!r} takes no arguments")
         return Step(spec, None), arg_loc
     if args is None:
         args = {}
     elif not isinstance(args, Mapping):
         if spec.args.shorthand is None:
-            raise _Invalid(arg_loc, f"transform {name!r} takes an object of arguments")
+            raise Invalid(arg_loc, f"transform {name!r} takes an object of arguments")
         args = {spec.args.shorthand: args}
-    return Step(spec, _validate(spec.args, args, arg_loc)), arg_loc
+    return Step(spec, validate(spec.args, args, arg_loc)), arg_loc
 
 
 def _check_output(rule: Rule, steps: list[tuple[Step, Loc]], value_loc: Loc) -> None:
@@ -326,16 +299,16 @@ def _check_output(rule: Rule, steps: list[tuple[Step, Loc]], value_loc: Loc) -> 
         if rule.sources and not issubclass(str, field.types):
             makers = [t.name for t in REGISTRY.values() if t.returns and set(t.returns) <= set(field.types)]
             hint = f", such as {' or '.join(map(repr, makers))}" if makers else ""
-            raise _Invalid(value_loc[:-1], f"needs a transform that produces {field.type_name}{hint}")
+            raise Invalid(value_loc[:-1], f"needs a transform that produces {field.type_name}{hint}")
         literals: list[tuple[Loc, Any]] = [(value_loc, rule.constant)] if not rule.sources else []
         if literals and not isinstance(rule.constant, field.types):
-            raise _Invalid(value_loc, f"must be {field.type_name} for field {rule.name!r}")
+            raise Invalid(value_loc, f"must be {field.type_name} for field {rule.name!r}")
     else:
         last, last_loc = steps[-1]
         returns = last.transform.returns
         if returns and not any(issubclass(r, field.types) for r in returns):
             produced = " or ".join(r.__name__ for r in returns)
-            raise _Invalid(
+            raise Invalid(
                 last_loc,
                 f"transform {last.transform.name!r} produces {produced}, "
                 f"but field {rule.name!r} needs {field.type_name}",
@@ -345,53 +318,4 @@ def _check_output(rule: Rule, steps: list[tuple[Step, Loc]], value_loc: Loc) -> 
         for where, value in literals:
             if value is not None and value not in field.choices:
                 allowed = " or ".join(field.choices)
-                raise _Invalid(where, f"{value!r} is not a valid {rule.name} (expected {allowed})")
-
-
-def _validate(model: type[BaseModel], data: Any, loc: Loc) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise _Invalid((*loc, *err["loc"]), _reason(err)) from None
-
-
-_KINDS = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "bool_type": "true or false",
-    "dict_type": "a mapping",
-    "list_type": "a list",
-    "model_type": "a mapping",
-}
-
-
-def _reason(err: Any) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "missing required key"
-    if kind in _KINDS:
-        return f"expected {_KINDS[kind]}, got {_type_name(err['input'])}"
-    if kind == "literal_error":
-        return f"must be {err['ctx']['expected']}"
-    if kind in ("too_short", "string_too_short"):
-        return "must not be empty"
-    msg: str = err["msg"]
-    return msg[:1].lower() + msg[1:]
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number", list: "a list"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+                raise Invalid(where, f"{value!r} is not a valid {rule.name} (expected {allowed})")

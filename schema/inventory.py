@@ -6,18 +6,24 @@ import base64
 import binascii
 import json
 import zlib
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from hub import promise as p
 from hub.errors import HubError
-from hub.promise import OrderLine, OrderPromise, Policy, available_to_promise
+from hub.promise import AtpLedger, OrderLine, OrderPromise, Policy
 from schema.errors import hub_error
+
+if TYPE_CHECKING:
+    from connectors.inventory import InventorySnapshot, StockLevel
+    from hub.inventory import InventoryService
 
 __all__ = ["InventoryQuery", "ProductQuery"]
 
@@ -145,7 +151,7 @@ class PromisePolicyInput:
     allow_partial: bool | None = None
 
 
-def _constraint(c: Any) -> Constraint:
+def _constraint(c: p.Constraint) -> Constraint:
     return Constraint(
         kind=ConstraintKind(c.kind),
         description=c.description,
@@ -156,7 +162,7 @@ def _constraint(c: Any) -> Constraint:
     )
 
 
-def _confidence(c: Any) -> Confidence:
+def _confidence(c: p.Confidence) -> Confidence:
     return Confidence(level=ConfidenceLevel(c.level), reasons=list(c.reasons))
 
 
@@ -229,25 +235,15 @@ def _policy(info: Info, given: PromisePolicyInput | None) -> Policy:
     base: Policy = info.context.hub.inventory.policy
     if given is None:
         return base
-    changes = {
-        k: v
-        for k, v in {
-            "packing_days": given.packing_days,
-            "transit_business_days": given.transit_business_days,
-            "security_days": given.security_days,
-            "lot_splitting": given.lot_splitting,
-            "allow_partial": given.allow_partial,
-        }.items()
-        if v is not None
-    }
+    changes = {k: v for k, v in vars(given).items() if v is not None}
     for name, value in changes.items():
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:
             raise GraphQLError(f"policy.{name} must be >= 0", extensions={"code": "BAD_USER_INPUT"})
-    return Policy(**{**base.__dict__, **changes})
+    return replace(base, **changes)
 
 
-def _service(info: Info) -> Any:
-    service = info.context.hub.inventory
+def _service(info: Info) -> InventoryService:
+    service: InventoryService | None = info.context.hub.inventory
     if service is None:
         raise GraphQLError(
             "no inventory source is configured (HUB_ODOO__ENABLED or HUB_SQL_INVENTORY__ENABLED)",
@@ -273,7 +269,8 @@ class InventoryQuery:
         service = _service(info)
         if not lines:
             raise GraphQLError("lines must not be empty", extensions={"code": "BAD_USER_INPUT"})
-        snapshot_items = (await _snapshot(info, max_age)).items
+        snapshot = await _snapshot(info, max_age)
+        snapshot_items = snapshot.items
         for line in lines:
             if line.quantity <= 0:
                 raise GraphQLError(
@@ -281,11 +278,15 @@ class InventoryQuery:
                 )
             if line.sku not in snapshot_items:
                 raise GraphQLError(f"unknown sku {line.sku!r}", extensions={"code": "BAD_USER_INPUT"})
-        result = await service.estimate(
-            [OrderLine(sku=line.sku, quantity=line.quantity) for line in lines],
-            requested_date=requested_date,
-            policy=_policy(info, policy),
-        )
+        order = [OrderLine(sku=line.sku, quantity=line.quantity) for line in lines]
+        try:
+            # On the snapshot the lines were checked against: a second read could differ (or cost
+            # another upstream call when maxAge is 0).
+            result = await service.estimate(
+                order, requested_date=requested_date, policy=_policy(info, policy), snapshot=snapshot
+            )
+        except HubError as exc:
+            raise hub_error(exc) from None
         return to_graphql(result)
 
     @strawberry.field(description="Re-check an earlier estimate against today's data; flags a slip.")
@@ -308,7 +309,7 @@ class InventoryQuery:
         )
 
 
-async def _snapshot(info: Info, max_age: float | None) -> Any:
+async def _snapshot(info: Info, max_age: float | None) -> InventorySnapshot:
     try:
         return await _service(info).snapshot(max_age)
     except HubError as exc:
@@ -390,10 +391,9 @@ class ProductFilter:
     kind: ItemKind | None = None
 
 
-def _product(snapshot: Any, sku: str, now: datetime) -> Product:
+def _product(snapshot: InventorySnapshot, sku: str, levels: list[StockLevel], ledger: AtpLedger) -> Product:
     item = snapshot.items[sku]
-    levels = [s for s in snapshot.stock if s.sku == sku]
-    profile = available_to_promise(snapshot, sku, now=now)
+    profile = ledger.profile(sku)
     ref = item.ref
     return Product(
         sku=item.sku,
@@ -439,8 +439,10 @@ class ProductQuery:
         if after:
             start = next((i + 1 for i, sku in enumerate(skus) if sku == after), len(skus))
         page = skus[start : start + first]
-        now = datetime.now(UTC)
-        edges = [ProductEdge(cursor=sku, node=_product(snapshot, sku, now)) for sku in page]
+        edges = [
+            ProductEdge(cursor=sku, node=node)
+            for sku, node in zip(page, _products(snapshot, page), strict=True)
+        ]
         return ProductConnection(
             edges=edges,
             total_count=len(skus),
@@ -452,4 +454,14 @@ class ProductQuery:
     @strawberry.field
     async def product(self, info: Info, sku: str, max_age: float | None = None) -> Product | None:
         snapshot = await _snapshot(info, max_age)
-        return _product(snapshot, sku, datetime.now(UTC)) if sku in snapshot.items else None
+        return _products(snapshot, [sku])[0] if sku in snapshot.items else None
+
+
+def _products(snapshot: InventorySnapshot, skus: list[str]) -> list[Product]:
+    # One ledger and one pass over stock for the whole page, not one per product.
+    ledger = AtpLedger(snapshot, datetime.now(UTC))
+    levels: dict[str, list[StockLevel]] = {sku: [] for sku in skus}
+    for level in snapshot.stock:
+        if level.sku in levels:
+            levels[level.sku].append(level)
+    return [_product(snapshot, sku, levels[sku], ledger) for sku in skus]

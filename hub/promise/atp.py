@@ -40,7 +40,7 @@ class AtpProfile:
 
     def at(self, instant: datetime) -> Decimal:
         """ATP at ``instant`` (never negative; before ``now`` reads as ``now``)."""
-        i = max(bisect_right([t for t, _ in self.points], instant) - 1, 0)
+        i = max(bisect_right(self.points, instant, key=lambda point: point[0]) - 1, 0)
         return max(self.points[i][1], _ZERO)
 
     def earliest(self, quantity: Decimal) -> tuple[datetime, tuple[Supply, ...]] | None:
