@@ -4,15 +4,22 @@ Serves, for one sandbox company (realm):
 
 * ``GET /v3/company/{realmId}/query?query=...`` and ``POST .../query`` (body = the statement,
   ``Content-Type: application/text``); the language is in ``quickbooks_query``.
-* ``GET /v3/company/{realmId}/companyinfo/{realmId}`` and ``GET /v3/company/{realmId}/customer/{id}``.
-* ``POST /v3/company/{realmId}/customer`` creates, or updates when the body has ``Id`` + ``SyncToken``
-  (``"sparse": true`` merges); a stale SyncToken is Fault 5010. ``?requestid=`` makes a write
-  idempotent: a repeat gets the first answer and changes nothing
-  (https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#idempotency).
+* ``GET /v3/company/{realmId}/companyinfo/{realmId}`` and ``GET /v3/company/{realmId}/{entity}/{id}`` for
+  customer, item, estimate, invoice and payment.
+* ``POST /v3/company/{realmId}/{customer|estimate|invoice}`` creates, or updates when the body has ``Id`` +
+  ``SyncToken`` (``"sparse": true`` merges); a stale SyncToken is Fault 5010; ``?operation=delete``
+  deletes an estimate or invoice. ``?requestid=`` makes a write idempotent: a repeat gets the first
+  answer and changes nothing (https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#idempotency).
+* ``POST /v3/company/{realmId}/batch``: ``{"BatchItemRequest": [{"bId", "Query" | "operation" + entity}]}``,
+  at most 30 items, answered as ``BatchItemResponse`` with a ``Fault`` per failed item.
+* ``GET /v3/company/{realmId}/cdc?entities=Customer,Estimate&changedSince=<ISO>``: change data capture
+  (``CDCResponse[0].QueryResponse[i]`` per entity, deleted objects as ``{"status": "Deleted"}``).
 * ``Authorization: Bearer <access token>``: a bad token is 401 (3200 AuthenticationFailed), a token for
   another company or an unknown realm 403 (3100 ApplicationAuthorizationFailed).
 * Throttling per realm: more than ``per_second`` calls in a rolling second or ``per_minute`` in a rolling
   minute is 429 (3001 ThrottleExceeded), https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles.
+  A batch counts as one call there and also against its own ``batch_per_minute`` (Intuit: 40 batch
+  requests a minute per realm and app; 120 per realm across apps, which one app never reaches first).
 * The OAuth endpoints of ``quickbooks_oauth`` (``/connect/oauth2``, ``/oauth2/v1/tokens/bearer``, revoke).
 * Every response carries ``intuit_tid``; ``app.state.requests`` counts (method, route template).
 
@@ -42,6 +49,7 @@ from hub.sandbox.faults import Faults
 from hub.sandbox.quickbooks_oauth import OAuthServer, oauth_routes
 from hub.sandbox.quickbooks_store import Company, Reply
 from hub.sandbox.seed import QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET, QUICKBOOKS_REALM_ID
+from hub.sandbox.seed_sales import Sales, build_sales
 
 __all__ = ["MIN_MINOR_VERSION", "create_quickbooks_app"]
 
@@ -97,11 +105,18 @@ class _Api:
     """The HTTP side: the gate every call passes (faults, auth, realm, throttle) and the endpoints."""
 
     def __init__(
-        self, company: Company, realm_id: str, oauth: OAuthServer, faults: Faults, throttle: _Throttle | None
+        self,
+        company: Company,
+        realm_id: str,
+        oauth: OAuthServer,
+        faults: Faults,
+        throttle: _Throttle | None,
+        batch_throttle: _Throttle | None = None,
     ) -> None:
         self.company, self.realm_id, self.oauth, self.faults, self.throttle = (
             company, realm_id, oauth, faults, throttle,
         )  # fmt: skip
+        self.batch_throttle = batch_throttle
         self.idempotent: dict[tuple[str, str], Reply] = {}
         self.minor_versions: Counter[int] = Counter()
 
@@ -113,7 +128,7 @@ class _Api:
         # back off exactly as long as needed.
         return _json((429, body), {"Retry-After": str(max(1, math.ceil(wait)))})
 
-    async def gate(self, request: Request, handler: Handler) -> Response:
+    async def gate(self, request: Request, handler: Handler, *, batch: bool = False) -> Response:
         decision = self.faults.decide()
         await self.faults.delay()
         if decision == "outage":
@@ -143,6 +158,8 @@ class _Api:
             return _json((403, body))
         if self.throttle is not None and (wait := self.throttle.hit(realm)) is not None:
             return self.throttled(wait)
+        if batch and self.batch_throttle is not None and (wait := self.batch_throttle.hit(realm)) is not None:
+            return self.throttled(wait)
         minor = request.query_params.get("minorversion", "")
         self.minor_versions[max(MIN_MINOR_VERSION, int(minor) if minor.isdigit() else 0)] += 1
         return _json(await handler(self, request))
@@ -160,6 +177,10 @@ class _Api:
         return self.company.read_customer(request.path_params["entity_id"])
 
     async def write_customer(self, request: Request) -> Reply:
+        return await self.once(request, self.company.write_customer)
+
+    async def once(self, request: Request, apply: Callable[[Any], Reply]) -> Reply:
+        """Apply the JSON body once per ``requestid``; a repeat gets the first reply, changes nothing."""
         key = (request.path_params["realm_id"], request.query_params.get("requestid", ""))
         if key[1] and key in self.idempotent:
             return self.idempotent[key]
@@ -167,10 +188,33 @@ class _Api:
             payload = json.loads(await request.body(), parse_float=Decimal)
         except ValueError:
             payload = None
-        reply = self.company.write_customer(payload)
+        reply = apply(payload)
         if key[1]:
             self.idempotent[key] = reply
         return reply
+
+    async def batch(self, request: Request) -> Reply:
+        return await self.once(request, self.company.batch)
+
+    async def cdc(self, request: Request) -> Reply:
+        params = request.query_params
+        return self.company.cdc(params.get("entities", ""), params.get("changedSince", ""))
+
+
+def _reader(entity: str) -> Handler:
+    async def read(api: _Api, request: Request) -> Reply:
+        return api.company.read(entity, request.path_params["entity_id"])
+
+    return read
+
+
+def _writer(entity: str) -> Handler:
+    async def write(api: _Api, request: Request) -> Reply:
+        operation = request.query_params.get("operation", "").lower()
+        operation = "" if operation == "update" else operation
+        return await api.once(request, lambda payload: api.company.write(entity, payload, operation))
+
+    return write
 
 
 class _IntuitTid:
@@ -198,6 +242,7 @@ class _IntuitTid:
 def create_quickbooks_app(
     customers: list[dict[str, Any]] | None = None,
     *,
+    sales: Sales | None = None,
     realm_id: str = QUICKBOOKS_REALM_ID,
     client_id: str = QUICKBOOKS_CLIENT_ID,
     client_secret: str = QUICKBOOKS_CLIENT_SECRET,
@@ -205,18 +250,22 @@ def create_quickbooks_app(
     enforce_rate_limit: bool = True,
     per_second: int = 10,
     per_minute: int = 500,
+    batch_per_minute: int = 40,
     access_token_ttl: int = 3600,
     refresh_token_ttl: int = 8_726_400,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """The QBO simulator as an ASGI app; ``customers`` defaults to the seeded shop's.
 
+    ``sales`` (items, estimates, invoices, payments) defaults to ``build_sales(customers)``, drawn so each
+    customer's open invoices add up to its ``Balance``.
     ``app.state``: ``faults``; ``customers`` (Id -> Customer, mutable); ``tables`` (entity name ->
-    records); ``oauth`` (``OAuthServer``: ``issue_authorization_code()``, ``issue_tokens()``,
-    ``expire_access_tokens()``, ``revoke_all()``, ``refreshes``); ``requests`` (Counter of
-    (method, route template)); ``api`` (idempotency keys, minor versions seen, throttle).
-    ``clock`` drives token expiry, the throttling windows and timestamps. Fault knobs and throttling
-    apply to the API (``/v3/...``) only; the OAuth endpoints are another Intuit host and stay up.
+    {Id: record}, mutable; Customer, Item, Estimate, Invoice, Payment); ``company``; ``oauth``
+    (``OAuthServer``: ``issue_authorization_code()``, ``issue_tokens()``, ``expire_access_tokens()``,
+    ``revoke_all()``, ``refreshes``); ``requests`` (Counter of (method, route template)); ``api``
+    (idempotency keys, minor versions seen, throttles). ``clock`` drives token expiry, the throttling
+    windows and timestamps. Fault knobs and throttling apply to the API (``/v3/...``) only; the OAuth
+    endpoints are another Intuit host and stay up.
     """
     if customers is None:
         from hub.sandbox.seed import build_shop
@@ -225,12 +274,16 @@ def create_quickbooks_app(
     faults = faults or Faults()
     oauth = OAuthServer(realm_id, client_id, client_secret, access_token_ttl, refresh_token_ttl, clock)
     throttle = _Throttle(per_second, per_minute, clock) if enforce_rate_limit else None
-    company = Company(customers, clock, realm_id=realm_id)
-    api = _Api(company, realm_id, oauth, faults, throttle)
+    # Only the per-minute batch limit is documented; the per-second window is kept out of the way.
+    batch_throttle = _Throttle(10**9, batch_per_minute, clock) if enforce_rate_limit else None
+    if sales is None:
+        sales = build_sales(customers)
+    company = Company(customers, clock, realm_id=realm_id, sales=sales)
+    api = _Api(company, realm_id, oauth, faults, throttle, batch_throttle)
 
-    def route(handler: Handler, methods: list[str], path: str) -> Route:
+    def route(handler: Handler, methods: list[str], path: str, *, batch: bool = False) -> Route:
         async def endpoint(request: Request) -> Response:
-            return await api.gate(request, handler)
+            return await api.gate(request, handler, batch=batch)
 
         return Route("/v3/company/{realm_id}" + path, endpoint, methods=methods)
 
@@ -240,6 +293,13 @@ def create_quickbooks_app(
         route(_Api.read_company_info, ["GET"], "/companyinfo/{company_id}"),
         route(_Api.read_customer, ["GET"], "/customer/{entity_id}"),
         route(_Api.write_customer, ["POST"], "/customer"),
+        *(
+            route(_reader(e), ["GET"], f"/{e.lower()}/{{entity_id}}")
+            for e in ("Item", "Estimate", "Invoice", "Payment")
+        ),
+        *(route(_writer(e), ["POST"], f"/{e.lower()}") for e in ("Estimate", "Invoice")),
+        route(_Api.batch, ["POST"], "/batch", batch=True),
+        route(_Api.cdc, ["GET"], "/cdc"),
     ]
     counter: Counter[tuple[str, str]] = Counter()
     app = Starlette(routes=routes)
@@ -247,6 +307,7 @@ def create_quickbooks_app(
     app.state.faults = faults
     app.state.customers = company.customers
     app.state.tables = company.tables
+    app.state.company = company
     app.state.oauth = oauth
     app.state.requests = counter
     app.state.api = api

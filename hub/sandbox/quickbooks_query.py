@@ -81,6 +81,41 @@ ENTITIES: dict[str, EntitySpec] = {
         has_active=True,
         compare_on={"PrimaryEmailAddr": "Address", "ParentRef": "value"},
     ),
+    # Filterable properties as the entity references mark them
+    # (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/estimate and
+    # .../invoice, .../payment, .../item); MetaData times filter on every entity.
+    "Estimate": EntitySpec(
+        name="Estimate",
+        filterable=frozenset(
+            "Id CustomerRef DocNumber TxnDate DueDate TotalAmt ProjectRef "
+            "MetaData.CreateTime MetaData.LastUpdatedTime".split()
+        ),
+        compare_on={"CustomerRef": "value", "ProjectRef": "value"},
+    ),
+    "Invoice": EntitySpec(
+        name="Invoice",
+        filterable=frozenset(
+            "Id CustomerRef DocNumber TxnDate DueDate Balance TotalAmt SalesTermRef ProjectRef "
+            "MetaData.CreateTime MetaData.LastUpdatedTime".split()
+        ),
+        compare_on={"CustomerRef": "value", "SalesTermRef": "value", "ProjectRef": "value"},
+    ),
+    "Payment": EntitySpec(
+        name="Payment",
+        filterable=frozenset(
+            "Id CustomerRef TxnDate TotalAmt PaymentMethodRef PaymentRefNum "
+            "MetaData.CreateTime MetaData.LastUpdatedTime".split()
+        ),
+        compare_on={"CustomerRef": "value", "PaymentMethodRef": "value"},
+    ),
+    "Item": EntitySpec(
+        name="Item",
+        filterable=frozenset(
+            "Id Name Type Active Taxable FullyQualifiedName SubItem Sku "
+            "MetaData.CreateTime MetaData.LastUpdatedTime".split()
+        ),
+        has_active=True,
+    ),
 }
 
 
