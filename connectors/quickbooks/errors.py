@@ -33,11 +33,12 @@ from hub.errors import (
 )
 from hub.http import VendorError
 
-__all__ = ["STALE_OBJECT", "fault_error", "fault_kind", "quickbooks_vendor_errors"]
+__all__ = ["OBJECT_NOT_FOUND", "STALE_OBJECT", "fault_error", "fault_kind", "quickbooks_vendor_errors"]
 
 STALE_OBJECT = "5010"  # SyncToken conflict: the caller re-reads and re-applies
 _AUTH_CODES = frozenset({"3200", "003200", "3201", "3202"})
 _THROTTLE_CODES = frozenset({"3001", "003001"})
+OBJECT_NOT_FOUND = "610"  # QBO answers a read or write of a missing/inactive object with 400 + 610
 
 
 def fault_kind(fault: Fault) -> str | None:
@@ -51,6 +52,8 @@ def fault_kind(fault: Fault) -> str | None:
         return "auth"
     if code.lstrip("0") == STALE_OBJECT:
         return "fatal"
+    if code.lstrip("0") == OBJECT_NOT_FOUND:
+        return "not_found"
     return None
 
 

@@ -21,7 +21,16 @@ __all__ = [
     "FaultError",
     "ModificationMetaData",
     "QueryResponse",
+    "decimal_amounts",
 ]
+
+# Numeric fields of sales documents that QBO may write as JSON integers (``"TotalAmt": 2400``): the hub
+# keeps every amount, rate and quantity as ``Decimal``, whatever JSON spelling came over the wire.
+_DECIMAL_FIELDS = frozenset({
+    "Amount", "Balance", "BalanceWithJobs", "Deposit", "DiscountAmount", "DiscountPercent", "ExchangeRate",
+    "HomeBalance", "HomeTotalAmt", "NetAmountTaxable", "PurchaseCost", "Qty", "TaxPercent", "TotalAmt",
+    "TotalTax", "UnappliedAmt", "UnitPrice",
+})
 
 
 class _Vendor(BaseModel):
@@ -154,3 +163,14 @@ class QueryResponse(_Vendor):
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ValueError(f"QueryResponse.{entity} is not a list of objects")
         return items
+
+
+def decimal_amounts(value: Any) -> Any:
+    """``value`` with every amount-like field (``Amount``, ``TotalAmt``, ``UnitPrice``, ``Qty``...) at any
+    depth as ``Decimal``; everything else, ``LinkedTxn`` included, as it was."""
+    if isinstance(value, dict):
+        return {k: (Decimal(v) if k in _DECIMAL_FIELDS and isinstance(v, int) and not isinstance(v, bool)
+                    else decimal_amounts(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decimal_amounts(v) for v in value]
+    return value
