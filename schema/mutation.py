@@ -28,6 +28,13 @@ class UserError:
 LinkResult = Annotated[CustomerLinked | UserError, strawberry.union("LinkResult")]
 
 
+async def _linked(info: Info, entity_id: str) -> CustomerLinked | UserError:
+    view = await info.context.loaders.customer.load(entity_id)
+    if view is None:
+        return UserError(code="NOT_FOUND", message=f"no customer {entity_id!r}")
+    return CustomerLinked(customer=Customer.of(view))
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Override identity: this source record belongs to that customer.")
@@ -44,7 +51,7 @@ class Mutation:
             new_id = await info.context.hub.directory.link(entity_id, system.value, external_id)
         except ConfigError as exc:
             return UserError(code="NOT_FOUND", message=str(exc))
-        return CustomerLinked(customer=Customer.of(new_id))
+        return await _linked(info, new_id)
 
     @strawberry.mutation(description="Override identity: this source record is a customer of its own.")
     async def unlink_customer_source(self, info: Info, system: SourceSystem, external_id: str) -> LinkResult:
@@ -52,4 +59,4 @@ class Mutation:
             new_id = await info.context.hub.directory.unlink(system.value, external_id)
         except ConfigError as exc:
             return UserError(code="BAD_USER_INPUT", message=str(exc))
-        return CustomerLinked(customer=Customer.of(new_id))
+        return await _linked(info, new_id)

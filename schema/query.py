@@ -100,7 +100,7 @@ async def _customer_by_id(info: Info, id: str, max_age: float | None) -> Custome
         return None
     await _refresh(info, max_age)
     view = await info.context.loaders.customer.load(entity_id)
-    return Customer.of(view.entity.id) if view else None
+    return Customer.of(view) if view else None
 
 
 @strawberry.type
@@ -136,8 +136,11 @@ class Query:
         )
         has_next = len(rows) > first
         rows = rows[:first]
+        views = await info.context.loaders.customer.load_many([r.id for r in rows])
         edges = [
-            CustomerEdge(cursor=encode_cursor(r.sort_key, r.id), node=Customer.of(r.id)) for r in rows
+            CustomerEdge(cursor=encode_cursor(r.sort_key, r.id), node=Customer.of(view))
+            for r, view in zip(rows, views, strict=True)
+            if view is not None
         ]
         return CustomerConnection(
             edges=edges,

@@ -61,50 +61,47 @@ class Node:
     id: strawberry.ID
 
 
-async def _view(info: Info, entity_id: str) -> CustomerView:
-    view = await info.context.loaders.customer.load(entity_id)
-    if view is None:  # the entity vanished mid-request; treat as empty
-        raise LookupError(f"customer {entity_id} disappeared")
-    return view
-
-
 @strawberry.type(description="One real customer, merged across Notion and QuickBooks.")
 class Customer(Node):
-    entity_id: strawberry.Private[str]
+    # Loaded once per page by the resolver that returns customers (one batched store read), so the
+    # profile fields below are plain reads rather than one awaited loader call each.
+    view: strawberry.Private[CustomerView]
 
     @classmethod
-    def of(cls, entity_id: str) -> Customer:
-        return cls(id=strawberry.ID(to_global_id("Customer", entity_id)), entity_id=entity_id)
+    def of(cls, view: CustomerView) -> Customer:
+        return cls(id=strawberry.ID(to_global_id("Customer", view.entity.id)), view=view)
 
-    async def _field(self, info: Info, name: str) -> Any:
-        return (await _view(info, self.entity_id)).merged.fields.get(name)
+    @property
+    def entity_id(self) -> str:
+        return self.view.entity.id
 
-    @strawberry.field
-    async def name(self, info: Info) -> str:
-        view = await _view(info, self.entity_id)
-        return view.merged.fields.get("name") or view.entity.display_name
-
-    @strawberry.field
-    async def company(self, info: Info) -> str | None:
-        return await self._field(info, "company")
+    def _field(self, name: str) -> Any:
+        return self.view.merged.fields.get(name)
 
     @strawberry.field
-    async def email(self, info: Info) -> str | None:
-        return await self._field(info, "email")
+    def name(self) -> str:
+        return self._field("name") or self.view.entity.display_name
 
     @strawberry.field
-    async def phone(self, info: Info) -> str | None:
-        return await self._field(info, "phone")
+    def company(self) -> str | None:
+        return self._field("company")
 
     @strawberry.field
-    async def segment(self, info: Info) -> Segment | None:
-        value = await self._field(info, "segment")
+    def email(self) -> str | None:
+        return self._field("email")
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self._field("phone")
+
+    @strawberry.field
+    def segment(self) -> Segment | None:
+        value = self._field("segment")
         return Segment(value) if value in ("B2B", "B2C") else None
 
     async def _live(self, info: Info, name: str) -> Any:
         """A QuickBooks-fed field, re-read under the balances policy; null plus an error if it fails."""
-        view = await _view(info, self.entity_id)
-        ids = [link.external_id for link in view.links if link.source == "quickbooks"]
+        ids = [link.external_id for link in self.view.links if link.source == "quickbooks"]
         if not ids or "quickbooks" not in info.context.hub.directory.sources:
             return None
         loader = info.context.loaders.live("quickbooks")
@@ -130,8 +127,8 @@ class Customer(Node):
         return None if value is None else Money(amount=value.amount, currency=value.currency)
 
     @strawberry.field(description="Every source record merged into this customer, with provenance.")
-    async def sources(self, info: Info) -> list[SourceRef]:
-        view = await _view(info, self.entity_id)
+    def sources(self) -> list[SourceRef]:
+        view = self.view
         refs = []
         for link in sorted(view.links, key=lambda x: (x.source, x.external_id)):
             try:
