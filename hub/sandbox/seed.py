@@ -1,7 +1,8 @@
 """One realistic costume shop, seeded deterministically for every simulator and test.
 
-``build_shop()`` returns a fresh ``Shop``: the Notion "Clients" and "Orders" data sources with their
-pages (in the 2025-09-03 API shape), the Notion workspace users, and the QuickBooks Online customers.
+``build_shop()`` returns a fresh ``Shop``: the Notion "Clients", "Orders" and "Pipeline" data sources with
+their pages (in the 2025-09-03 API shape), the Notion workspace users, and the QuickBooks Online customers.
+Orders and Pipeline follow the QuickBooks sales documents (see ``hub.sandbox.seed_pipeline``).
 Nothing depends on the wall clock or unseeded randomness: two calls give equal shops.
 
 The customers are drawn so identity resolution has real work to do:
@@ -38,6 +39,8 @@ __all__ = [
     "NOTION_CLIENTS_DATA_SOURCE_ID",
     "NOTION_ORDERS_DATABASE_ID",
     "NOTION_ORDERS_DATA_SOURCE_ID",
+    "NOTION_PIPELINE_DATABASE_ID",
+    "NOTION_PIPELINE_DATA_SOURCE_ID",
     "NOTION_SANDBOX_TOKEN",
     "QUICKBOOKS_CLIENT_ID",
     "QUICKBOOKS_CLIENT_SECRET",
@@ -55,6 +58,8 @@ NOTION_CLIENTS_DATA_SOURCE_ID = "2a4f7c1e-5b3d-4e8a-9c61-0d7e3b9f4a21"
 NOTION_CLIENTS_DATABASE_ID = "1b3e6d0c-4a2c-4d79-8b50-9c6d2a8e3f10"
 NOTION_ORDERS_DATA_SOURCE_ID = "3c5a8d2f-6c4e-4f9b-8d72-1e8f4c0a5b32"
 NOTION_ORDERS_DATABASE_ID = "4d6b9e30-7d5f-4a0c-9e83-2f9a5d1b6c43"
+NOTION_PIPELINE_DATA_SOURCE_ID = "5e7c0f41-8e6a-4b1d-af94-3a0b6e2c7d54"
+NOTION_PIPELINE_DATABASE_ID = "6f8d1a52-9f7b-4c2e-b0a5-4b1c7f3d8e65"
 NOTION_SANDBOX_TOKEN = "ntn_sandbox_costume_shop_token"
 QUICKBOOKS_REALM_ID = "9341455130166501"
 QUICKBOOKS_CLIENT_ID = "ABsandboxCostumeShopClientId0001"
@@ -842,6 +847,10 @@ class Shop:
         """Every page of the Orders data source."""
         return self.pages_in(NOTION_ORDERS_DATA_SOURCE_ID)
 
+    def notion_pipeline(self) -> list[dict[str, Any]]:
+        """Every page (deal) of the Pipeline data source."""
+        return self.pages_in(NOTION_PIPELINE_DATA_SOURCE_ID)
+
     def copy(self) -> Shop:
         """A deep copy that a simulator may mutate freely."""
         return copy.deepcopy(self)
@@ -858,7 +867,7 @@ def build_shop() -> Shop:
         page = _client_page(row, number, orders_by_client.get(row.key, []), managers, rng)
         clients[page["id"]] = page
     customers = [_qbo_customer(row, i, rng) for i, row in enumerate(_QBO_ORDER)]
-    return Shop(
+    shop = Shop(
         notion_data_sources={
             NOTION_CLIENTS_DATA_SOURCE_ID: _data_source(
                 NOTION_CLIENTS_DATA_SOURCE_ID, NOTION_CLIENTS_DATABASE_ID, "Clients", _clients_schema()
@@ -871,3 +880,8 @@ def build_shop() -> Shop:
         notion_users=users,
         quickbooks_customers=customers,
     )
+    # Imported here: seed_pipeline builds on this module (and on seed_sales, which builds on it too).
+    from hub.sandbox.seed_pipeline import add_sales_pages
+
+    add_sales_pages(shop)
+    return shop

@@ -22,6 +22,7 @@ from hub.sandbox.seed import (
     build_shop,
     notion_page_id,
 )
+from hub.sandbox.seed_pipeline import PIPELINE_NOTES
 
 LEGAL_SUFFIXES = {"ltd", "limited", "inc", "incorporated", "llc", "llp", "co", "corp", "corporation", "plc"}
 
@@ -81,7 +82,7 @@ def resolve(shop: Shop) -> tuple[dict[str, str], dict[str, str]]:
 def test_counts_match_the_contract(shop: Shop) -> None:
     assert len(shop.notion_clients()) == 64
     assert len(shop.quickbooks_customers) == 54
-    assert len(shop.notion_orders()) == 40
+    assert len(shop.notion_orders()) == PIPELINE_NOTES["counts"]["orders"] == 78
     assert [c["Id"] for c in sorted(shop.quickbooks_customers, key=lambda c: int(c["Id"]))] == [
         str(i) for i in range(1, 55)
     ]
@@ -210,7 +211,10 @@ def test_orders_relation_is_two_way_and_one_client_has_more_than_25(shop: Shop) 
         assert page["properties"]["Order Count"]["rollup"]["number"] == len(related)
     lyric = clients[notion_page_id("lyric")]
     assert len(lyric["properties"]["Orders"]["relation"]) > 25
-    assert sum(len(p["properties"]["Orders"]["relation"]) for p in clients.values()) == 40
+    assert (
+        sum(len(p["properties"]["Orders"]["relation"]) for p in clients.values())
+        == PIPELINE_NOTES["counts"]["orders"]
+    )
 
 
 def test_contract_constants() -> None:
