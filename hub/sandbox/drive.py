@@ -36,8 +36,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.sandbox.counting import CountRequests
 from hub.sandbox.drive_api import DriveApi
 from hub.sandbox.drive_docs import DocsError
 from hub.sandbox.drive_errors import DriveError
@@ -138,26 +138,6 @@ class DriveGate:
             return JSONResponse(exc.body(), status_code=exc.code)
 
 
-class _RequestCounter:
-    """Counts requests by (method, route template), whatever the answer."""
-
-    def __init__(self, app: ASGIApp, counter: Counter[tuple[str, str]]) -> None:
-        self.app, self.counter = app, counter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def counted(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                route = scope.get("route")
-                self.counter[(str(scope["method"]), str(getattr(route, "path", scope["path"])))] += 1
-            await send(message)
-
-        await self.app(scope, receive, counted)
-
-
 def _public_key(private_pem: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     public = key.public_key().public_bytes(
@@ -229,7 +209,7 @@ def create_drive_app(
     ]
     counter: Counter[tuple[str, str]] = Counter()
     app = Starlette(routes=routes)
-    app.add_middleware(_RequestCounter, counter=counter)
+    app.add_middleware(CountRequests, counter=counter)
     app.state.faults = faults
     app.state.store = store
     app.state.files = store.files

@@ -43,8 +43,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.sandbox.counting import CountRequests
 from hub.sandbox.faults import Faults
 from hub.sandbox.quickbooks_oauth import OAuthServer, oauth_routes
 from hub.sandbox.quickbooks_store import Company, Reply
@@ -217,26 +217,9 @@ def _writer(entity: str) -> Handler:
     return write
 
 
-class _IntuitTid:
-    """Stamps ``intuit_tid`` on every response and counts requests by (method, route template)."""
-
-    def __init__(self, app: ASGIApp, counter: Counter[tuple[str, str]]) -> None:
-        self.app, self.counter = app, counter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_tid(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                route = scope.get("route")  # set by the router before any response starts
-                self.counter[(str(scope["method"]), str(getattr(route, "path", scope["path"])))] += 1
-                tid = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
-                message["headers"] = [*message.get("headers", []), (b"intuit_tid", tid.encode())]
-            await send(message)
-
-        await self.app(scope, receive, send_with_tid)
+def _intuit_tid() -> list[tuple[bytes, bytes]]:
+    """Intuit stamps every response with a transaction id (``intuit_tid``) for support requests."""
+    return [(b"intuit_tid", f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}".encode())]
 
 
 def create_quickbooks_app(
@@ -303,7 +286,7 @@ def create_quickbooks_app(
     ]
     counter: Counter[tuple[str, str]] = Counter()
     app = Starlette(routes=routes)
-    app.add_middleware(_IntuitTid, counter=counter)
+    app.add_middleware(CountRequests, counter=counter, headers=_intuit_tid)
     app.state.faults = faults
     app.state.customers = company.customers
     app.state.tables = company.tables

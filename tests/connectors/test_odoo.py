@@ -21,7 +21,16 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from connectors.inventory import BomLine, Holiday, InventorySource, Operation, Ref, StockLevel, WorkingHours
+from connectors.inventory import (
+    BomLine,
+    Holiday,
+    InventorySnapshot,
+    InventorySource,
+    Operation,
+    Ref,
+    StockLevel,
+    WorkingHours,
+)
 from connectors.odoo import SPECS, OdooConnector, resolve
 from hub.errors import (
     ConfigError,
@@ -660,61 +669,38 @@ async def test_against_the_sandbox_simulator(version: str) -> None:
     assert any(s.kind == "purchase_order" for s in snapshot.supplies)
 
 
-async def test_bought_item_without_vendor_gets_the_conservative_default_lead_time() -> None:
-    from decimal import Decimal
-
-    import httpx
-    from pydantic import SecretStr
-
-    from connectors.odoo import OdooConnector
-    from hub.http import Limit, Upstreams
+async def _sandbox_snapshot(**options: Any) -> InventorySnapshot:
+    """A snapshot of the Odoo simulator's workshop, read through the connector."""
     from hub.sandbox.odoo import create_odoo_app
-    from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE, SEED_NOTES
-    from hub.settings import HttpSettings
+    from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE
 
-    upstreams = Upstreams(
+    sandbox = Upstreams(
         HttpSettings(backoff_base=0.0), transports={"odoo": httpx.ASGITransport(app=create_odoo_app())}
     )
     key = SecretStr(ODOO_API_KEY)
-    client = upstreams.client(
+    client = sandbox.client(
         "odoo",
         "https://shop.odoo.com",
         limits=[Limit(1000, 1.0)],
         **OdooConnector.client_options(key, database=ODOO_DATABASE),
     )
     try:
-        snapshot = await OdooConnector(
-            client, database=ODOO_DATABASE, api_key=key, default_lead_time_days=Decimal(21)
-        ).snapshot()
+        return await OdooConnector(client, database=ODOO_DATABASE, api_key=key, **options).snapshot()
     finally:
-        await upstreams.aclose()
+        await sandbox.aclose()
+
+
+async def test_bought_item_without_vendor_gets_the_conservative_default_lead_time() -> None:
+    from hub.sandbox.seed_inventory import SEED_NOTES
+
+    snapshot = await _sandbox_snapshot(default_lead_time_days=Decimal(21))
     assert snapshot.items[SEED_NOTES["no_vendor_sku"]].lead_time_days == Decimal(21)
 
 
 async def test_purchase_order_without_a_vendor_confirmed_date_is_unconfirmed_supply() -> None:
-    import httpx
-    from pydantic import SecretStr
+    from hub.sandbox.seed_inventory import SEED_NOTES
 
-    from connectors.odoo import OdooConnector
-    from hub.http import Limit, Upstreams
-    from hub.sandbox.odoo import create_odoo_app
-    from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE, SEED_NOTES
-    from hub.settings import HttpSettings
-
-    upstreams = Upstreams(
-        HttpSettings(backoff_base=0.0), transports={"odoo": httpx.ASGITransport(app=create_odoo_app())}
-    )
-    key = SecretStr(ODOO_API_KEY)
-    client = upstreams.client(
-        "odoo",
-        "https://shop.odoo.com",
-        limits=[Limit(1000, 1.0)],
-        **OdooConnector.client_options(key, database=ODOO_DATABASE),
-    )
-    try:
-        snapshot = await OdooConnector(client, database=ODOO_DATABASE, api_key=key).snapshot()
-    finally:
-        await upstreams.aclose()
+    snapshot = await _sandbox_snapshot()
     by_reference = {s.reference: s.confirmed for s in snapshot.supplies if s.kind == "purchase_order"}
     assert by_reference[SEED_NOTES["unconfirmed_po"]] is False
     assert by_reference[SEED_NOTES["short_po"]] is True
