@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from hub.http.metrics import CONTENT_TYPE_LATEST
 from hub.runtime import Hub
 from hub.settings import Settings
-from schema import HubGraphQL, build_schema
+from schema import GRAPHIQL_STATIC, HubGraphQL, build_schema
 
 __all__ = ["create_app"]
 
@@ -50,6 +52,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Mount(GRAPHIQL_STATIC, StaticFiles(directory=Path(__file__).parent / "static" / "graphiql")),
         ],
         lifespan=lifespan,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 from cross_web import HTTPException
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -20,7 +20,7 @@ from schema.mutation import Mutation
 from schema.query import Query as CustomerQuery
 from schema.types import Customer
 
-__all__ = ["Context", "HubGraphQL", "build_schema"]
+__all__ = ["GRAPHIQL_STATIC", "Context", "HubGraphQL", "build_schema"]
 
 
 Query = merge_types("Query", (CustomerQuery, InventoryQuery, ProductQuery))
@@ -33,6 +33,17 @@ def build_schema() -> strawberry.Schema:
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+GRAPHIQL_STATIC = "/static/graphiql"
+# The GraphiQL page's CDN assets, served by the hub itself (hub/static/graphiql/) so the IDE works offline.
+GRAPHIQL_ASSETS = {
+    "https://unpkg.com/react@18.2.0/umd/react.production.min.js": "react.production.min.js",
+    "https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js": "react-dom.production.min.js",
+    "https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js": "js.cookie.min.js",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.css": "graphiql.min.css",
+    "https://unpkg.com/graphiql@3.8.3/graphiql.min.js": "graphiql.min.js",
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css": "plugin-explorer.css",
+    "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js": "plugin-explorer.umd.js",
+}
 
 
 class HubGraphQL(GraphQL):
@@ -43,6 +54,12 @@ class HubGraphQL(GraphQL):
     (unparseable or invalid document, which then has no ``data`` entry); ``application/json``
     otherwise, with 200 for any well-formed request, as legacy clients expect.
     """
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        html = self.graphql_ide_html
+        for remote, local in GRAPHIQL_ASSETS.items():
+            html = html.replace(remote, f"{GRAPHIQL_STATIC}/{local}")
+        return HTMLResponse(html)
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         response.hub_accept = request.headers.get("accept", "")
