@@ -28,6 +28,22 @@ Transforms (``mappings.transforms``): a step is ``name`` or ``{name: arguments}`
 one step or a list applied in order. Unconvertible values map to ``None`` with a warning on
 ``Mapped.warnings``.
 
+List fields (entities in ``mappings.entities``) read a list at ``from``, keep the items matching
+``where`` (``mappings.filters``), then build a record per item with ``each`` (rules read inside the item;
+``^Path`` reads the record around it) or pick one value per item with ``pluck`` (``transform`` then
+runs per item). ``from: "Line[].LinkedTxn"`` joins the lists found in every item of ``Line``::
+
+    lines:
+      from: Line
+      where: {DetailType: SalesItemLineDetail}
+      each:
+        product: {from: SalesItemLineDetail.ItemRef.name, transform: text}
+        amount:  {from: Amount, transform: {money: {currency_from: ^CurrencyRef.value}}}
+    invoice_refs: {from: LinkedTxn, where: {TxnType: Invoice}, pluck: TxnId}
+
+Statuses that depend on the date (an overdue invoice) are derived as of ``apply(record, today=...)``,
+by default the current UTC date.
+
 >>> mappings = load_mappings()
 >>> mappings.get("customer", "quickbooks").apply({"DisplayName": "Maya Ortiz"}).fields["segment"]
 'B2C'

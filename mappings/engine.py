@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from mappings.entities import EntitySchema
 from mappings.paths import PathTypeError
 from mappings.spec import MappingSpec, Rule
-from mappings.transforms import Context, TransformError
-from mappings.values import value_to_json
+from mappings.transforms import Context, TransformError, _kind
 
 __all__ = ["EntityMapping", "Mapped"]
 
@@ -40,13 +40,7 @@ class Mapped:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return value_to_json(value)
+    return EntitySchema.encode({"v": value})["v"]
 
 
 class EntityMapping:
@@ -72,52 +66,115 @@ class EntityMapping:
         """The unified fields this mapping provides."""
         return tuple(rule.name for rule in self.spec.fields)
 
-    def apply(self, data: Mapping[str, Any]) -> Mapped:
-        """Map one decoded record (``SourceRecord.data``) to unified fields and links."""
+    def apply(self, data: Mapping[str, Any], *, today: date | None = None) -> Mapped:
+        """Map one decoded record (``SourceRecord.data``) to unified fields and links.
+
+        ``today`` is the date statuses are derived as of (an invoice past its due date is OVERDUE);
+        by default the current UTC date. Pass it to get the same answer for the same record.
+        """
         if not isinstance(data, Mapping):
             raise TypeError(f"apply() needs a mapping, got {type(data).__name__}")
-        ctx = Context(record=data)
+        if today is not None and (isinstance(today, datetime) or not isinstance(today, date)):
+            raise TypeError(f"today must be a date, got {type(today).__name__}")
+        ctx = Context(record=data, today=today if today is not None else datetime.now(UTC).date())
         warnings: list[str] = []
-        fields = {rule.name: _run(rule, data, ctx, warnings) for rule in self.spec.fields}
+        fields = {rule.name: _run(rule, ctx, warnings, rule.key_path) for rule in self.spec.fields}
         links = {}
         for rule in self.spec.links:
-            value = _run(rule, data, ctx, warnings)
+            value = _run(rule, ctx, warnings, rule.key_path)
             if value is not None:
                 links[rule.name] = value
         return Mapped(fields, links, tuple(warnings))
 
 
-def _run(rule: Rule, data: Mapping[str, Any], ctx: Context, warnings: list[str]) -> Any:
+def _run(rule: Rule, ctx: Context, warnings: list[str], label: str) -> Any:
+    if rule.field.is_list:
+        return _run_list(rule, ctx, warnings, label)
     try:
-        value = _read(rule, data)
-        for step in rule.steps:
-            try:
-                value = step(value, ctx)
-            except TransformError as exc:
-                raise TransformError(f"{step.transform.name}: {exc}") from None
+        value = _read(rule, ctx)
+        value = _steps(rule, value, ctx)
     except (TransformError, PathTypeError) as exc:
-        warnings.append(f"{rule.key_path}: {exc}")
+        warnings.append(f"{label}: {exc}")
         return None
-    if isinstance(value, int | Decimal) and not isinstance(value, bool) and rule.field.types == (str,):
-        value = str(value)  # ids and numbers read into a text field: the text is what was meant
+    value = _as_text(value, rule.field.types)
     if value is None:
         if rule.field.required:
-            warnings.append(f"{rule.key_path}: required field is empty")
+            warnings.append(f"{label}: required field is empty")
         return None
     if not isinstance(value, rule.field.types):
-        warnings.append(f"{rule.key_path}: expected {rule.field.type_name}, got {type(value).__name__}")
+        warnings.append(f"{label}: expected {rule.field.type_name}, got {type(value).__name__}")
         return None
     if rule.field.choices and value not in rule.field.choices:
-        warnings.append(f"{rule.key_path}: {str(value)[:40]!r} is not one of {', '.join(rule.field.choices)}")
+        warnings.append(f"{label}: {str(value)[:40]!r} is not one of {', '.join(rule.field.choices)}")
         return None
     return value
 
 
-def _read(rule: Rule, data: Mapping[str, Any]) -> Any:
+def _steps(rule: Rule, value: Any, ctx: Context) -> Any:
+    for step in rule.steps:
+        try:
+            value = step(value, ctx)
+        except TransformError as exc:
+            raise TransformError(f"{step.transform.name}: {exc}") from None
+    return value
+
+
+def _as_text(value: Any, types: tuple[type, ...]) -> Any:
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and types == (str,):
+        return str(value)  # ids and numbers read into a text field: the text is what was meant
+    return value
+
+
+def _run_list(rule: Rule, ctx: Context, warnings: list[str], label: str) -> list[Any] | None:
+    try:
+        items = _read(rule, ctx)
+    except PathTypeError as exc:
+        warnings.append(f"{label}: {exc}")
+        return None
+    if items is None:
+        return []
+    if not isinstance(items, list | tuple):
+        warnings.append(f"{label}: expected a list, got {_kind(items)}")
+        return None
+    out: list[Any] = []
+    for n, item in enumerate(items):
+        if rule.where is not None and not rule.where.matches(item):
+            continue
+        where = f"{label}[{n}]"
+        if rule.each is not None:
+            if not isinstance(item, Mapping):
+                warnings.append(f"{where}: expected an object, got {_kind(item)}")
+                continue
+            inner = ctx.inside(item)
+            out.append({sub.name: _run(sub, inner, warnings, f"{where}.{sub.name}") for sub in rule.each})
+        elif (value := _list_item(rule, item, ctx, warnings, where)) is not None:
+            out.append(value)
+    return out
+
+
+def _list_item(rule: Rule, item: Any, ctx: Context, warnings: list[str], where: str) -> Any:
+    try:
+        if rule.pluck is not None:
+            if not isinstance(item, Mapping):
+                raise TransformError(f"expected an object, got {_kind(item)}")
+            item = rule.pluck.resolve(item)
+        value = _as_text(_steps(rule, item, ctx), rule.field.item_types)
+    except (TransformError, PathTypeError) as exc:
+        warnings.append(f"{where}: {exc}")
+        return None
+    if value is not None and not isinstance(value, rule.field.item_types):
+        warnings.append(
+            f"{where}: expected {' or '.join(t.__name__ for t in rule.field.item_types)}, got {_kind(value)}"
+        )
+        return None
+    return value
+
+
+def _read(rule: Rule, ctx: Context) -> Any:
     if not rule.sources:
         return rule.constant
     for path in rule.sources:
-        value = path.resolve(data)
+        value = path.resolve(ctx.record, ctx.around)
         if not _empty(value):
             return value
     return None

@@ -8,6 +8,14 @@ Three spellings, all accepted wherever a mapping file names a value (``from:``, 
 * ``{key: "Client No."}`` -- one top-level key taken literally, dots and spaces included.
 * ``{path: [Meta.Data, Created]}`` -- nested keys, each segment taken literally.
 
+Inside a list field's ``each`` a path reads the current item. A leading ``^`` reaches the record around
+it instead (``^CurrencyRef.value`` from a QuickBooks line reads the estimate's currency), ``^^`` two
+levels out; the object spellings take ``up: 1`` for the same. Only rules inside ``each`` have a record
+around them, which the mapping's validation checks.
+
+A list field's ``from`` may also fan out: ``Line[].LinkedTxn`` walks every item of ``Line`` and joins
+what each holds at ``LinkedTxn`` into one list (``ListPath``).
+
 >>> KeyPath.parse("PrimaryEmailAddr.Address").resolve({"PrimaryEmailAddr": {"Address": "a@b.c"}})
 'a@b.c'
 >>> KeyPath.parse({"key": "Client No."}).resolve({"Client No.": "CL-7"})
@@ -20,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["KeyPath", "PathSyntaxError", "PathTypeError"]
+__all__ = ["KeyPath", "ListPath", "PathSyntaxError", "PathTypeError"]
 
 
 class PathSyntaxError(ValueError):
@@ -38,25 +46,36 @@ class PathTypeError(ValueError):
 
 @dataclass(frozen=True)
 class KeyPath:
-    """Literal key segments walked from the record's top level."""
+    """Literal key segments walked from the record's top level, or from ``up`` records around it."""
 
     segments: tuple[str, ...]
+    up: int = 0
 
     def __str__(self) -> str:
-        return ".".join(self.segments)
+        return "^" * self.up + ".".join(self.segments)
 
     @classmethod
     def parse(cls, raw: Any) -> KeyPath:
         """Parse one of the three spellings above; raises ``PathSyntaxError``."""
         if isinstance(raw, str):
-            if not raw:
+            up = len(raw) - len(raw.lstrip("^"))
+            text = raw[up:]
+            if not text:
                 raise PathSyntaxError("empty path")
-            segments = tuple(raw.split("."))
+            segments = tuple(text.split("."))
             if any(not s for s in segments):
                 raise PathSyntaxError(
                     f"empty segment in path {raw!r}; write {{key: {raw!r}}} for a key that contains a dot"
                 )
-            return cls(segments)
+            if any(s.startswith("^") for s in segments):
+                raise PathSyntaxError(f"'^' goes only at the start of a path (in {raw!r})")
+            return cls(segments, up)
+        if isinstance(raw, Mapping) and "up" in raw:
+            up = raw["up"]
+            if isinstance(up, bool) or not isinstance(up, int) or up < 1:
+                raise PathSyntaxError("must be a whole number of levels, 1 or more", ("up",))
+            inner = cls.parse({k: v for k, v in raw.items() if k != "up"})
+            return cls(inner.segments, up)
         if isinstance(raw, Mapping):
             if set(raw) == {"key"}:
                 key = raw["key"]
@@ -77,12 +96,17 @@ class KeyPath:
             f"a path is a dotted string, {{key: ...}} or {{path: [...]}}, not {_type_name(raw)}"
         )
 
-    def resolve(self, data: Mapping[str, Any]) -> Any:
+    def resolve(self, data: Mapping[str, Any], around: tuple[Mapping[str, Any], ...] = ()) -> Any:
         """The value at this path, or ``None`` when any key is missing or null.
 
+        ``around`` lists the records enclosing ``data``, nearest first; ``up`` picks one of them.
         Raises ``PathTypeError`` when an intermediate value exists but is not an object, and when the
         first segment is missing while the whole dotted string is a key (a likely ``{key: ...}`` slip).
         """
+        if self.up:
+            if self.up > len(around):
+                raise PathTypeError(f"{self} reaches above the outermost record")
+            data = around[self.up - 1]
         current: Any = data
         for depth, segment in enumerate(self.segments):
             if current is None:
@@ -94,6 +118,65 @@ class KeyPath:
                 raise PathTypeError(f"{str(self)!r} is a single key with a dot; write {{key: {str(self)!r}}}")
             current = current.get(segment)
         return current
+
+
+@dataclass(frozen=True)
+class ListPath:
+    """A list field's ``from``: ``KeyPath`` parts joined by ``[]``, each fanning out over a list.
+
+    >>> ListPath.parse("Line[].LinkedTxn").resolve({"Line": [{"LinkedTxn": [1, 2]}, {"LinkedTxn": [3]}]})
+    [1, 2, 3]
+    """
+
+    parts: tuple[KeyPath, ...]
+
+    def __str__(self) -> str:
+        return "[].".join(map(str, self.parts))
+
+    @property
+    def up(self) -> int:
+        return self.parts[0].up
+
+    @classmethod
+    def parse(cls, raw: Any) -> ListPath:
+        """A ``KeyPath`` spelling; in a dotted string, a segment ending in ``[]`` fans out."""
+        if not isinstance(raw, str):
+            return cls((KeyPath.parse(raw),))
+        text = raw[:-2] if raw.endswith("[]") else raw  # "Line[]" is just "Line": the value is a list
+        pieces = text.split("[].")
+        if any(not piece or "[]" in piece for piece in pieces):
+            raise PathSyntaxError(f"'[]' ends a segment and is followed by '.' and a key (in {raw!r})")
+        parts = tuple(KeyPath.parse(piece) for piece in pieces)
+        if any(part.up for part in parts[1:]):
+            raise PathSyntaxError(f"'^' goes only at the start of a path (in {raw!r})")
+        return cls(parts)
+
+    def resolve(self, data: Mapping[str, Any], around: tuple[Mapping[str, Any], ...] = ()) -> Any:
+        """The value at the first part; then, per later part, every item's value joined into one list.
+
+        A list found at a later part is spliced in, any other value appended; missing values are
+        skipped. ``None`` when the first part is missing.
+        """
+        value = self.parts[0].resolve(data, around)
+        walked = str(self.parts[0])
+        for part in self.parts[1:]:
+            if value is None:
+                return None
+            if not isinstance(value, list | tuple):
+                raise PathTypeError(f"{walked} is {_type_name(value)}, not a list")
+            joined: list[Any] = []
+            for n, item in enumerate(value):
+                if item is None:
+                    continue
+                if not isinstance(item, Mapping):
+                    raise PathTypeError(f"{walked}[{n}] is {_type_name(item)}, not an object")
+                found = part.resolve(item)
+                if isinstance(found, list | tuple):
+                    joined.extend(found)
+                elif found is not None:
+                    joined.append(found)
+            value, walked = joined, f"{walked}[].{part}"
+        return value
 
 
 def _type_name(value: Any) -> str:

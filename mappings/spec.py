@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,9 +41,10 @@ from mappings.checks import (
     suggest,
     validate,
 )
-from mappings.paths import KeyPath, PathSyntaxError
+from mappings.entities import ENTITIES, EntitySchema, FieldDef
+from mappings.filters import Filter
+from mappings.paths import KeyPath, ListPath, PathSyntaxError
 from mappings.transforms import REGISTRY, Step
-from mappings.values import VALUE_TYPES, Address, Money, value_to_json
 
 __all__ = [
     "ENTITIES",
@@ -60,68 +60,6 @@ __all__ = [
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-@dataclass(frozen=True)
-class FieldDef:
-    """One unified field: the Python types its value may have, and whether a mapping must provide it."""
-
-    name: str
-    types: tuple[type, ...]
-    required: bool = False
-    choices: tuple[str, ...] = ()
-
-    @property
-    def type_name(self) -> str:
-        return " or ".join(t.__name__ for t in self.types)
-
-
-@dataclass(frozen=True)
-class EntitySchema:
-    """The unified fields of one entity.
-
-    ``encode``/``decode`` carry mapped fields through JSON storage: Money and Address values travel as
-    their ``to_json`` objects and come back by field type; every other value is left as it is.
-    """
-
-    name: str
-    fields: Mapping[str, FieldDef]
-
-    @cached_property
-    def _value_types(self) -> dict[str, type[Money] | type[Address]]:
-        return {
-            name: kind for name, d in self.fields.items() for kind in VALUE_TYPES if kind in d.types
-        }
-
-    @staticmethod
-    def encode(fields: Mapping[str, Any]) -> dict[str, Any]:
-        """``fields`` with Money/Address values as their ``to_json`` objects."""
-        return {name: value_to_json(value) for name, value in fields.items()}
-
-    def decode(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """Inverse of :meth:`encode`: a Money/Address field's JSON object back into its value."""
-        out = dict(fields)
-        for name, kind in self._value_types.items():
-            if isinstance(out.get(name), dict):
-                out[name] = kind.from_json(out[name])
-        return out
-
-
-def _schema(name: str, *defs: FieldDef) -> EntitySchema:
-    return EntitySchema(name, {d.name: d for d in defs})
-
-
-ENTITIES: Mapping[str, EntitySchema] = {
-    "customer": _schema(
-        "customer",
-        FieldDef("name", (str,), required=True),
-        FieldDef("company", (str,)),
-        FieldDef("email", (str,)),
-        FieldDef("phone", (str,)),
-        FieldDef("segment", (str,), choices=("B2B", "B2C")),
-        FieldDef("billing_address", (Address,)),
-        FieldDef("open_balance", (Money,)),
-    ),
-}
-
 LINK_FIELD = FieldDef("link", (str,))
 
 
@@ -130,12 +68,15 @@ class _Model(BaseModel):
 
 
 class RawRule(_Model):
-    """A rule as written; ``from``, ``value`` and ``transform`` are parsed by ``compile_mapping``."""
+    """A rule as written; its parts are parsed and checked by ``compile_mapping``."""
 
     from_: Any = Field(None, alias="from")
     value: Any = None
     transform: Any = None
     description: str | None = None
+    where: Any = None
+    each: dict[str, RawRule] | None = None
+    pluck: Any = None
 
 
 class RawMapping(_Model):
@@ -152,14 +93,21 @@ class RawMapping(_Model):
 
 @dataclass(frozen=True)
 class Rule:
-    """A compiled rule: where to read, what to do, and what the result must look like."""
+    """A compiled rule: where to read, what to do, and what the result must look like.
+
+    For a list field ``sources`` are ``ListPath``s; ``where`` keeps matching items; then either
+    ``each`` builds one record per item or ``pluck`` picks a value in it, and ``steps`` run per item.
+    """
 
     name: str
     key_path: str
     field: FieldDef
-    sources: tuple[KeyPath, ...] = ()
+    sources: tuple[KeyPath | ListPath, ...] = ()
     constant: Any = None
     steps: tuple[Step, ...] = ()
+    where: Filter | None = None
+    each: tuple[Rule, ...] | None = None
+    pluck: KeyPath | None = None
 
 
 @dataclass(frozen=True)
@@ -197,22 +145,14 @@ def _compile(raw: Any, file: str) -> MappingSpec:
         raise Invalid(("entity",), f"unknown entity {model.entity!r}{suggest(model.entity, ENTITIES)}")
     if not _NAME.fullmatch(model.source):
         raise Invalid(("source",), "must be a lower-case source name such as 'notion'")
-    fields = []
-    for name, rule in model.fields.items():
-        field = entity.fields.get(name)
-        if field is None:
-            raise Invalid(("fields", name), f"not a {entity.name} field{suggest(name, entity.fields)}")
-        fields.append(_rule(name, field, rule, ("fields", name)))
-    missing = [name for name, f in entity.fields.items() if f.required and name not in model.fields]
-    if missing:
-        raise Invalid(("fields",), f"missing required {entity.name} field {', '.join(map(repr, missing))}")
+    fields = _rules(entity, model.fields, ("fields",), depth=0)
     links = []
     for name, rule in model.links.items():
         if not _NAME.fullmatch(name):
             raise Invalid(("links", name), "a link is named after a source, such as 'quickbooks'")
         if name == model.source:
             raise Invalid(("links", name), "a record cannot link to its own source")
-        links.append(_rule(name, LINK_FIELD, rule, ("links", name)))
+        links.append(_rule(name, LINK_FIELD, rule, ("links", name), 0))
     return MappingSpec(
         file,
         model.version,
@@ -225,45 +165,125 @@ def _compile(raw: Any, file: str) -> MappingSpec:
     )
 
 
-def _rule(name: str, field: FieldDef, raw: RawRule, loc: Loc) -> Rule:
+def _rules(schema: EntitySchema, raw: Mapping[str, RawRule], loc: Loc, depth: int) -> list[Rule]:
+    rules = []
+    for name, rule in raw.items():
+        field = schema.fields.get(name)
+        if field is None:
+            raise Invalid((*loc, name), f"not a {schema.name} field{suggest(name, schema.fields)}")
+        rules.append(_rule(name, field, rule, (*loc, name), depth))
+    missing = [name for name, f in schema.fields.items() if f.required and name not in raw]
+    if missing:
+        raise Invalid(loc, f"missing required {schema.name} field {', '.join(map(repr, missing))}")
+    return rules
+
+
+_LIST_KEYS = ("where", "each", "pluck")
+
+
+def _rule(name: str, field: FieldDef, raw: RawRule, loc: Loc, depth: int) -> Rule:
     given = raw.model_fields_set
+    if field.is_list:
+        return _list_rule(name, field, raw, loc, depth)
+    for key in _LIST_KEYS:
+        if key in given:
+            raise Invalid(
+                (*loc, key), f"'{key}' is only for list fields, and {name!r} holds one {field.type_name}"
+            )
     if "from_" in given and "value" in given:
         raise Invalid(loc, "give either 'from' or 'value', not both")
     if "from_" not in given and "value" not in given:
         raise Invalid(loc, "needs 'from' (where to read) or 'value' (a constant)")
     if "value" in given and raw.value is None:
         raise Invalid((*loc, "value"), "must not be null")
-    sources = _sources(raw.from_, (*loc, "from")) if "from_" in given else ()
-    steps = _steps(raw.transform, (*loc, "transform"))
+    sources = _sources(raw.from_, (*loc, "from"), depth, KeyPath.parse) if "from_" in given else ()
+    steps = _steps(raw.transform, (*loc, "transform"), depth)
     rule = Rule(name, format_loc(loc), field, sources, raw.value, tuple(s for s, _ in steps))
-    _check_output(rule, steps, (*loc, "value") if "value" in given else (*loc, "from"))
+    value_loc = (*loc, "value") if "value" in given else (*loc, "from")
+    _check_output(name, field, bool(sources), raw.value, steps, value_loc)
     return rule
 
 
-def _sources(raw: Any, loc: Loc) -> tuple[KeyPath, ...]:
+def _list_rule(name: str, field: FieldDef, raw: RawRule, loc: Loc, depth: int) -> Rule:
+    given = raw.model_fields_set
+    if "value" in given:
+        raise Invalid((*loc, "value"), "a list field reads its items with 'from'")
+    if "from_" not in given:
+        raise Invalid(loc, "needs 'from' (where the list is)")
+    sources = _sources(raw.from_, (*loc, "from"), depth, ListPath.parse)
+    where = None
+    if "where" in given:
+        try:
+            where = Filter.parse(raw.where)
+        except PathSyntaxError as exc:
+            raise Invalid((*loc, "where", *exc.loc), exc.reason) from None
+    key_path = format_loc(loc)
+    if field.item is not None:
+        records = f"{name!r} is {field.type_name}"
+        if "pluck" in given:
+            raise Invalid((*loc, "pluck"), f"{records}; build them with 'each', not 'pluck'")
+        if "transform" in given:
+            raise Invalid((*loc, "transform"), f"{records}; put transforms on the rules inside 'each'")
+        if raw.each is None:
+            raise Invalid(loc, f"{records}: needs 'each' with a rule per {field.item.name} field")
+        each = _rules(field.item, raw.each, (*loc, "each"), depth + 1)
+        return Rule(name, key_path, field, sources, where=where, each=tuple(each))
+    if "each" in given:
+        raise Invalid(
+            (*loc, "each"), f"'each' builds records, but {name!r} is {field.type_name}; use 'pluck'"
+        )
+    pluck = None
+    if "pluck" in given:
+        pluck = _path(raw.pluck, (*loc, "pluck"), KeyPath.parse)
+        if pluck.up:
+            raise Invalid((*loc, "pluck"), "'pluck' reads inside each item; '^' cannot be used here")
+    steps = _steps(raw.transform, (*loc, "transform"), depth)
+    item = FieldDef(name, field.item_types, choices=field.choices)
+    _check_output(name, item, True, None, steps, (*loc, "from"))
+    return Rule(name, key_path, field, sources, None, tuple(s for s, _ in steps), where, None, pluck)
+
+
+def _sources(raw: Any, loc: Loc, depth: int, parse: Any) -> tuple[Any, ...]:
     if isinstance(raw, list):
         if not raw:
             raise Invalid(loc, "an empty list names nothing to read")
-        return tuple(_path(item, (*loc, i)) for i, item in enumerate(raw))
-    return (_path(raw, loc),)
+        paths = [(_path(item, (*loc, i), parse), (*loc, i)) for i, item in enumerate(raw)]
+    else:
+        paths = [(_path(raw, loc, parse), loc)]
+    for path, where in paths:
+        _check_reach(path, depth, where)
+    return tuple(path for path, _ in paths)
 
 
-def _path(raw: Any, loc: Loc) -> KeyPath:
+def _path(raw: Any, loc: Loc, parse: Any) -> Any:
     try:
-        return KeyPath.parse(raw)
+        return parse(raw)
     except PathSyntaxError as exc:
         raise Invalid((*loc, *exc.loc), exc.reason) from None
 
 
-def _steps(raw: Any, loc: Loc) -> list[tuple[Step, Loc]]:
+def _check_reach(path: KeyPath | ListPath, depth: int, loc: Loc) -> None:
+    if path.up and not depth:
+        raise Invalid(
+            loc, f"'^' in {str(path)!r} reaches the record around this one; only rules inside 'each' have one"
+        )
+    if path.up > depth:
+        raise Invalid(
+            loc, f"{str(path)!r} climbs {path.up} levels, but this rule is {depth} deep inside 'each'"
+        )
+    if isinstance(path, KeyPath) and any(s.endswith("[]") for s in path.segments):
+        raise Invalid(loc, f"'[]' in {str(path)!r} fans out over a list, which only a list field can hold")
+
+
+def _steps(raw: Any, loc: Loc, depth: int) -> list[tuple[Step, Loc]]:
     if raw is None:
         return []
     if isinstance(raw, list):
-        return [_step(item, (*loc, i)) for i, item in enumerate(raw)]
-    return [_step(raw, loc)]
+        return [_step(item, (*loc, i), depth) for i, item in enumerate(raw)]
+    return [_step(raw, loc, depth)]
 
 
-def _step(raw: Any, loc: Loc) -> tuple[Step, Loc]:
+def _step(raw: Any, loc: Loc, depth: int) -> tuple[Step, Loc]:
     if isinstance(raw, str):
         name, args, given = raw, None, False
     elif isinstance(raw, Mapping) and len(raw) == 1:
@@ -290,19 +310,24 @@ def _step(raw: Any, loc: Loc) -> tuple[Step, Loc]:
         if spec.args.shorthand is None:
             raise Invalid(arg_loc, f"transform {name!r} takes an object of arguments")
         args = {spec.args.shorthand: args}
-    return Step(spec, validate(spec.args, args, arg_loc)), arg_loc
+    bound = validate(spec.args, args, arg_loc)
+    for key in type(bound).model_fields:
+        if isinstance(path := getattr(bound, key), KeyPath):
+            _check_reach(path, depth, (*arg_loc, key))
+    return Step(spec, bound), arg_loc
 
 
-def _check_output(rule: Rule, steps: list[tuple[Step, Loc]], value_loc: Loc) -> None:
-    field = rule.field
+def _check_output(
+    name: str, field: FieldDef, sources: bool, constant: Any, steps: list[tuple[Step, Loc]], value_loc: Loc
+) -> None:
     if not steps:
-        if rule.sources and not issubclass(str, field.types):
+        if sources and not issubclass(str, field.types):
             makers = [t.name for t in REGISTRY.values() if t.returns and set(t.returns) <= set(field.types)]
             hint = f", such as {' or '.join(map(repr, makers))}" if makers else ""
             raise Invalid(value_loc[:-1], f"needs a transform that produces {field.type_name}{hint}")
-        literals: list[tuple[Loc, Any]] = [(value_loc, rule.constant)] if not rule.sources else []
-        if literals and not isinstance(rule.constant, field.types):
-            raise Invalid(value_loc, f"must be {field.type_name} for field {rule.name!r}")
+        literals: list[tuple[Loc, Any]] = [(value_loc, constant)] if not sources else []
+        if literals and not isinstance(constant, field.types):
+            raise Invalid(value_loc, f"must be {field.type_name} for field {name!r}")
     else:
         last, last_loc = steps[-1]
         returns = last.transform.returns
@@ -311,11 +336,11 @@ def _check_output(rule: Rule, steps: list[tuple[Step, Loc]], value_loc: Loc) -> 
             raise Invalid(
                 last_loc,
                 f"transform {last.transform.name!r} produces {produced}, "
-                f"but field {rule.name!r} needs {field.type_name}",
+                f"but field {name!r} needs {field.type_name}",
             )
         literals = [((*last_loc, *where), value) for where, value in last.literals()]
     if field.choices:
         for where, value in literals:
             if value is not None and value not in field.choices:
                 allowed = " or ".join(field.choices)
-                raise Invalid(where, f"{value!r} is not a valid {rule.name} (expected {allowed})")
+                raise Invalid(where, f"{value!r} is not a valid {name} (expected {allowed})")

@@ -17,7 +17,8 @@ strip            str -> trimmed str; blank -> None
 lower / upper    str -> lower / upper case
 phone            str -> phone number with single spaces, leading ``+`` kept; rejects letters
 decimal          int/Decimal/numeric str -> Decimal, optional ``places`` (half-up); rejects float
-money            number -> Money quantized to ``places`` (2); currency from ``currency`` / ``currency_from``
+money            number -> Money quantized to ``places`` (2; null keeps the exponent as given); currency
+                 from ``currency`` / ``currency_from`` (a path from the record, ``^`` for the one around)
 map              look the value up in ``values``; ``default`` for unknown or missing values
 present          ``then`` when the value is non-empty, else ``else``
 qbo_address      QuickBooks ``PhysicalAddress`` object -> Address
@@ -26,6 +27,10 @@ bool             bool, 0/1 or true/false/yes/no strings -> bool
 first            list -> its first element (None when empty)
 join             list of text -> one str joined by ``sep`` (", ")
 get              object (or list of objects) -> the value at ``path`` inside it
+where            list of objects -> those matching a filter (``mappings.filters``)
+date             ISO 8601 date (or datetime: its date as written) -> date
+qbo_estimate_status  QuickBooks Estimate TxnStatus (+ expiry, links, e-mail status) -> quote status
+qbo_invoice_status   QuickBooks Invoice Balance (+ total, due date, note) -> invoice status as of today
 ===============  ========================================================================================
 """
 
@@ -56,9 +61,24 @@ class TransformError(ValueError):
 
 @dataclass(frozen=True)
 class Context:
-    """What a transform may look at besides its input: the whole decoded record."""
+    """What a transform may look at besides its input.
+
+    ``record`` is the record being mapped (inside a list field's ``each``: the current item), ``around``
+    the records enclosing it, nearest first (what ``^`` reaches), and ``today`` the date the mapping is
+    applied as of (``EntityMapping.apply(..., today=...)``), for statuses such as "overdue".
+    """
 
     record: Mapping[str, Any]
+    around: tuple[Mapping[str, Any], ...] = ()
+    today: date | None = None
+
+    def as_of(self) -> date:
+        """``today``, or the current UTC date when the caller gave none."""
+        return self.today if self.today is not None else datetime.now(UTC).date()
+
+    def inside(self, item: Mapping[str, Any]) -> Context:
+        """The context for ``item``, one level inside the current record."""
+        return Context(item, (self.record, *self.around), self.today)
 
 
 class Args(BaseModel):
@@ -240,7 +260,7 @@ class MoneyArgs(Args):
     currency: CurrencyCode | None = None
     currency_from: KeyPath | None = None
     default_currency: CurrencyCode | None = None
-    places: int = Field(2, ge=0, le=6)
+    places: int | None = Field(2, ge=0, le=6)
 
     @field_validator("currency_from", mode="before")
     @classmethod
@@ -260,11 +280,13 @@ class MoneyArgs(Args):
 
 @register("money", args=MoneyArgs, returns=(Money,))
 def _money(value: Any, args: MoneyArgs, ctx: Context) -> Money:
-    amount = _quantize(_to_decimal(value), args.places)
+    amount = _to_decimal(value)
+    if args.places is not None:
+        amount = _quantize(amount, args.places)
     currency: Any = args.currency
     if args.currency_from is not None:
         try:
-            currency = args.currency_from.resolve(ctx.record)
+            currency = args.currency_from.resolve(ctx.record, ctx.around)
         except PathTypeError as exc:
             raise TransformError(f"currency: {exc}") from None
         if isinstance(currency, str):
@@ -350,7 +372,10 @@ class GetArgs(Args):
     @field_validator("path", mode="before")
     @classmethod
     def _path(cls, value: Any) -> KeyPath:
-        return _parse_path(value)
+        path = _parse_path(value)
+        if path.up:
+            raise PydanticCustomError("path", "'get' reads inside its input; '^' cannot be used here")
+        return path
 
 
 @register("get", args=GetArgs)
@@ -477,3 +502,8 @@ def _join(value: Any, args: JoinArgs, ctx: Context) -> str | None:
         if item is not None and str(item).strip():
             parts.append(str(item).strip())
     return args.sep.join(parts) or None
+
+
+# Transforms for sales documents live in their own module; importing it here registers them wherever
+# REGISTRY is used.
+from mappings import transforms_sales  # noqa: E402, F401

@@ -31,7 +31,9 @@ def test_public_api_is_pinned() -> None:
     assert all(hasattr(mappings, name) for name in mappings.__all__)
 
 
-@pytest.mark.parametrize("module", ["mappings", "mappings.values", "mappings.paths", "mappings.loader"])
+@pytest.mark.parametrize(
+    "module", ["mappings", "mappings.values", "mappings.paths", "mappings.loader", "mappings.filters"]
+)
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

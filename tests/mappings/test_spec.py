@@ -276,6 +276,9 @@ def test_shipped_files_load_and_validate() -> None:
     assert [(m.entity, m.source, m.file) for m in mappings] == [
         ("customer", "notion", "customers.notion.yaml"),
         ("customer", "quickbooks", "customers.quickbooks.yaml"),
+        ("invoice", "quickbooks", "invoices.quickbooks.yaml"),
+        ("payment", "quickbooks", "payments.quickbooks.yaml"),
+        ("quote", "quickbooks", "quotes.quickbooks.yaml"),
     ]
     assert mappings.get("customer", "notion").collection == "2a4f7c1e-5b3d-4e8a-9c61-0d7e3b9f4a21"
     assert mappings.get("customer", "quickbooks").collection == "Customer"
@@ -289,7 +292,7 @@ def test_shipped_files_load_and_validate() -> None:
         "open_balance",
     }
     assert [m.source for m in mappings.for_entity("customer")] == ["notion", "quickbooks"]
-    assert mappings.for_entity("invoice") == []
+    assert mappings.for_entity("order") == []
     assert [m.file for m in mappings.find("quickbooks", "Customer")] == ["customers.quickbooks.yaml"]
 
 
@@ -313,7 +316,7 @@ def test_missing_mapping_is_a_config_error() -> None:
     with pytest.raises(
         ConfigError,
         match=r"no mapping for entity 'customer' from source 'drive' \(have: "
-        r"customer/notion, customer/quickbooks\)",
+        r"customer/notion, customer/quickbooks, invoice/quickbooks, payment/quickbooks, quote/quickbooks\)",
     ):
         load_mappings().get("customer", "drive")
 
