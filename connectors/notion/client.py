@@ -7,6 +7,8 @@ Endpoints (Notion-Version 2025-09-03 or later, where databases hold *data source
     GET  /v1/pages/{id}/properties/{property_id}          a property past the 25-reference cap
     GET  /v1/users/me                                     the integration's bot user (ping)
 
+Writes (create, update, find by key) are in ``connectors.notion.writes``.
+
 >>> opts = NotionConnector.client_options(SecretStr("ntn_…"), "2025-09-03")
 >>> notion = NotionConnector(upstreams.client("notion", "https://api.notion.com", limits=[Limit(3)], **opts))
 >>> async for record in notion.list_records(data_source_id, since=last_sync): ...
@@ -34,6 +36,7 @@ from connectors.notion.models import (
     parse_vendor,
 )
 from connectors.notion.properties import PropertyDecodeError, decode_item, decode_properties, decode_value
+from connectors.notion.writes import HUB_KEY_PROPERTY, PageWrites
 from hub.errors import UpstreamBadResponse, UpstreamError, UpstreamNotFound
 from hub.http import BodyCursorPaginator, SourceClient, VendorError
 
@@ -126,13 +129,17 @@ def query_filter(since: datetime | None, filter: dict[str, Any] | None) -> dict[
     return {"and": [stamp, filter]}
 
 
-class NotionConnector:
-    """Reads Notion data sources; implements ``connectors.base.RecordSource``."""
+class NotionConnector(PageWrites):
+    """Reads and writes Notion data sources; implements ``connectors.base.RecordSource``.
+
+    ``key_property`` names the rich_text property ``create_page`` writes its idempotency key into.
+    """
 
     name = SOURCE
 
-    def __init__(self, client: SourceClient) -> None:
+    def __init__(self, client: SourceClient, *, key_property: str = HUB_KEY_PROPERTY) -> None:
         self._client = client
+        self.key_property = key_property
 
     @staticmethod
     def client_options(token: SecretStr, version: str) -> dict[str, Any]:
