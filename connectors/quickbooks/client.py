@@ -40,6 +40,7 @@ from connectors.quickbooks.models import (
     QueryResponse,
     decimal_amounts,
 )
+from connectors.quickbooks.writes import QuickBooksWrites
 from hub.errors import ConfigError, UpstreamBadResponse, UpstreamError
 from hub.http import OffsetPaginator, PageRequest, SourceClient
 
@@ -63,8 +64,9 @@ _FROM = re.compile(r"\bFROM\s+([A-Za-z][A-Za-z0-9]*)\b", re.IGNORECASE)
 _PAGING = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
 
 
-class QuickBooksConnector:
-    """Reads QBO entities as ``SourceRecord``s (``collection`` is the entity name, e.g. ``Customer``).
+class QuickBooksConnector(QuickBooksWrites):
+    """Reads QBO entities as ``SourceRecord``s (``collection`` is the entity name, e.g. ``Customer``);
+    writes them with ``create`` and ``sparse_update`` (``connectors.quickbooks.writes``).
 
     >>> qbo = QuickBooksConnector(client, realm_id="9341455130166501")
     >>> [r async for r in qbo.list_records("Customer", since=yesterday)]
