@@ -26,6 +26,7 @@ from pydantic_settings import (
 __all__ = [
     "FaultSettings",
     "FreshnessSettings",
+    "GoogleDriveSettings",
     "HttpSettings",
     "NotionSettings",
     "OdooSettings",
@@ -70,6 +71,12 @@ class NotionSettings(BaseModel):
     version: str = "2026-03-11"
     rate_per_second: float = Field(3.0, gt=0)
     rate_burst: int = Field(3, ge=1)
+    # Data sources the sales side reads and writes (ids of the workspace's Orders and Pipeline).
+    orders_data_source_id: str | None = None
+    pipeline_data_source_id: str | None = None
+    # Webhooks (https://developers.notion.com/reference/webhooks): Notion POSTs a one-time
+    # ``verification_token`` to the endpoint; once set here it is the HMAC key of X-Notion-Signature.
+    webhook_verification_token: SecretStr | None = None
 
 
 class QuickBooksSettings(BaseModel):
@@ -89,6 +96,8 @@ class QuickBooksSettings(BaseModel):
     minor_version: int = 75
     rate_per_second: float = Field(10.0, gt=0)
     rate_per_minute: float = Field(500.0, gt=0)
+    # The app's webhook verifier token (Intuit developer portal): the HMAC key of intuit-signature.
+    webhook_verifier_token: SecretStr | None = None
 
     @property
     def api_base_url(self) -> str:
@@ -108,6 +117,33 @@ class OdooSettings(BaseModel):
     rate_per_second: float = Field(10.0, gt=0)
     # For bought items with no vendor line (no lead time known): a conservative stand-in.
     default_lead_time_days: Decimal = Field(Decimal(14), ge=0)
+
+
+class GoogleDriveSettings(BaseModel):
+    """Google Drive v3 (and the Docs v1 API for proposal generation).
+
+    Credentials: a service account (``service_account_json``: the key file's JSON, or ``client_email``
+    + ``private_key``), or OAuth user credentials (``client_id``/``client_secret`` and a refresh token
+    in the store). Documents are found by ``appProperties`` and by the folder convention
+    ``<clients_folder_id>/<client name>/``.
+    """
+
+    model_config = _FROZEN
+    enabled: bool = False
+    base_url: str = "https://www.googleapis.com"
+    docs_base_url: str = "https://docs.googleapis.com"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    auth: Literal["service_account", "user"] = "service_account"
+    service_account_json: SecretStr | None = None
+    client_email: str | None = None
+    private_key: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: tuple[str, ...] = ("https://www.googleapis.com/auth/drive",)
+    shared_drive_id: str | None = None
+    clients_folder_id: str | None = None
+    proposal_template_id: str | None = None
+    rate_per_second: float = Field(10.0, gt=0)
 
 
 class SqlInventorySettings(BaseModel):
@@ -144,6 +180,7 @@ class SandboxSettings(BaseModel):
     notion: FaultSettings = FaultSettings()
     quickbooks: FaultSettings = FaultSettings()
     odoo: FaultSettings = FaultSettings()
+    drive: FaultSettings = FaultSettings()
     enforce_rate_limits: bool = True
 
 
@@ -155,6 +192,9 @@ class FreshnessSettings(BaseModel):
     balances: float = Field(60.0, ge=0)
     # Near-live: one inventory snapshot serves the estimates of the next few seconds.
     inventory: float = Field(30.0, ge=0)
+    # Quotes, orders, invoices, payments: money moves, so the balances policy's order of magnitude.
+    sales: float = Field(60.0, ge=0)
+    documents: float = Field(300.0, ge=0)
 
 
 def _default_database_url() -> str:
@@ -179,6 +219,7 @@ class Settings(BaseSettings):
     notion: NotionSettings = NotionSettings()
     quickbooks: QuickBooksSettings = QuickBooksSettings()
     odoo: OdooSettings = OdooSettings()
+    google_drive: GoogleDriveSettings = GoogleDriveSettings()
     sql_inventory: SqlInventorySettings = SqlInventorySettings()
     promise: PromiseSettings = PromiseSettings()
     freshness: FreshnessSettings = FreshnessSettings()
