@@ -10,17 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from mappings.values import VALUE_TYPES, Address, Money, value_to_json
 
-__all__ = ["ENTITIES", "INVOICE_STATUSES", "QUOTE_STATUSES", "LINE", "EntitySchema", "FieldDef"]
+__all__ = [
+    "DOCUMENT_KINDS",
+    "ENTITIES",
+    "INVOICE_STATUSES",
+    "LINE",
+    "ORDER_STATUSES",
+    "QUOTE_STATUSES",
+    "EntitySchema",
+    "FieldDef",
+]
 
 QUOTE_STATUSES = ("DRAFT", "SENT", "ACCEPTED", "DECLINED", "EXPIRED", "CONVERTED")
 INVOICE_STATUSES = ("OPEN", "PARTIALLY_PAID", "PAID", "OVERDUE", "VOID")
+# An order's place in its lifecycle; the shop's own production steps (Cutting, Sewing...) are its ``stage``.
+ORDER_STATUSES = ("NOT_STARTED", "IN_PRODUCTION", "READY", "DELIVERED", "INVOICED", "CANCELLED")
+DOCUMENT_KINDS = ("PROPOSAL", "CONTRACT", "OTHER")
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,8 @@ class EntitySchema:
     """The unified fields of one entity (or of a record inside a list field, such as a line).
 
     ``encode``/``decode`` carry mapped fields through JSON storage: Money and Address values travel as
-    their ``to_json`` objects, Decimals as strings, dates as ISO 8601, and come back by field type
-    (records in list fields too); every other value is left as it is.
+    their ``to_json`` objects, Decimals as strings, dates and datetimes as ISO 8601, and come back by
+    field type (records in list fields too); every other value is left as it is.
     """
 
     name: str
@@ -107,6 +119,8 @@ def _scalar_from_json(value: Any, types: tuple[type, ...]) -> Any:
         return value
     if Decimal in types:
         return Decimal(value)
+    if datetime in types:
+        return datetime.fromisoformat(value)
     if date in types:
         return date.fromisoformat(value)
     return value
@@ -181,5 +195,55 @@ ENTITIES: Mapping[str, EntitySchema] = {
         FieldDef("txn_date", (date,)),
         FieldDef("reference", (str,)),
         _ids("invoice_refs"),
+    ),
+    # A Notion "Orders" page. ``customer_ref`` is the Notion client page id; ``quote_ref`` the QuickBooks
+    # Estimate Id and ``quote_number`` its DocNumber; ``invoice_number`` a QuickBooks invoice DocNumber.
+    # ``stage`` is the Notion status name as the shop wrote it, ``status`` what it means for the order.
+    "order": _schema(
+        "order",
+        FieldDef("number", (str,), required=True),
+        FieldDef("customer_ref", (str,)),
+        FieldDef("status", (str,), choices=ORDER_STATUSES),
+        FieldDef("stage", (str,)),
+        FieldDef("due_date", (date,)),
+        FieldDef("specifications", (str,)),
+        FieldDef("quote_ref", (str,)),
+        FieldDef("quote_number", (str,)),
+        FieldDef("maker", (str,)),
+        FieldDef("lines_text", (str,)),
+        FieldDef("total", (Money,)),
+        FieldDef("invoice_number", (str,)),
+        FieldDef("payment_status", (str,)),
+        FieldDef("amount_paid", (Money,)),
+        FieldDef("hub_key", (str,)),
+    ),
+    # A Notion "Pipeline" page: ``stage`` is the status name (Lead ... Won, Lost), ``probability`` 0-100.
+    "deal": _schema(
+        "deal",
+        FieldDef("name", (str,), required=True),
+        FieldDef("customer_ref", (str,)),
+        FieldDef("stage", (str,)),
+        FieldDef("probability", (Decimal,)),
+        FieldDef("owner", (str,)),
+        FieldDef("expected_close", (date,)),
+        FieldDef("value", (Money,)),
+        FieldDef("quote_ref", (str,)),
+        FieldDef("quote_number", (str,)),
+        FieldDef("hub_key", (str,)),
+    ),
+    # A Google Drive file (folders too: the hub finds client folders by name). ``customer_qbo_ref`` is a
+    # QuickBooks customer id, ``quote_number`` an estimate DocNumber, ``hub_quote`` the hub's own quote id,
+    # ``parent`` the id of the (first) folder holding it.
+    "document": _schema(
+        "document",
+        FieldDef("name", (str,), required=True),
+        FieldDef("mime_type", (str,)),
+        FieldDef("kind", (str,), choices=DOCUMENT_KINDS),
+        FieldDef("url", (str,)),
+        FieldDef("modified_at", (datetime,)),
+        FieldDef("customer_qbo_ref", (str,)),
+        FieldDef("quote_number", (str,)),
+        FieldDef("parent", (str,)),
+        FieldDef("hub_quote", (str,)),
     ),
 }

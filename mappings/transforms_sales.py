@@ -202,3 +202,8 @@ def _invoice_status(value: Any, args: InvoiceStatusArgs, ctx: Context) -> str:
     if total is not None and balance < total:
         return "PARTIALLY_PAID"
     return "OPEN"
+
+
+# Transforms for documents and Notion sales pages live in their own module; importing it here registers
+# them wherever REGISTRY is used.
+from mappings import transforms_docs  # noqa: E402, F401

@@ -276,7 +276,10 @@ def test_shipped_files_load_and_validate() -> None:
     assert [(m.entity, m.source, m.file) for m in mappings] == [
         ("customer", "notion", "customers.notion.yaml"),
         ("customer", "quickbooks", "customers.quickbooks.yaml"),
+        ("deal", "notion", "deals.notion.yaml"),
+        ("document", "google_drive", "documents.google_drive.yaml"),
         ("invoice", "quickbooks", "invoices.quickbooks.yaml"),
+        ("order", "notion", "orders.notion.yaml"),
         ("payment", "quickbooks", "payments.quickbooks.yaml"),
         ("quote", "quickbooks", "quotes.quickbooks.yaml"),
     ]
@@ -292,7 +295,7 @@ def test_shipped_files_load_and_validate() -> None:
         "open_balance",
     }
     assert [m.source for m in mappings.for_entity("customer")] == ["notion", "quickbooks"]
-    assert mappings.for_entity("order") == []
+    assert mappings.for_entity("shipment") == []
     assert [m.file for m in mappings.find("quickbooks", "Customer")] == ["customers.quickbooks.yaml"]
 
 
@@ -316,7 +319,8 @@ def test_missing_mapping_is_a_config_error() -> None:
     with pytest.raises(
         ConfigError,
         match=r"no mapping for entity 'customer' from source 'drive' \(have: "
-        r"customer/notion, customer/quickbooks, invoice/quickbooks, payment/quickbooks, quote/quickbooks\)",
+        r"customer/notion, customer/quickbooks, deal/notion, document/google_drive, invoice/quickbooks, "
+        r"order/notion, payment/quickbooks, quote/quickbooks\)",
     ):
         load_mappings().get("customer", "drive")
 
