@@ -3,6 +3,7 @@
     HubError
     ├── ConfigError                 settings or wiring are wrong; fix the configuration
     ├── MappingError                a mapping file is invalid; names file, key path and reason
+    ├── IdempotencyConflict         an idempotency key was reused for a different request
     └── UpstreamError               something went wrong talking to a source (carries ``source``)
         ├── UpstreamRetryable       try again later (5xx, timeouts, connection errors)
         │   ├── UpstreamRateLimited the source said slow down; ``retry_after`` seconds
@@ -22,6 +23,7 @@ __all__ = [
     "CircuitOpen",
     "ConfigError",
     "HubError",
+    "IdempotencyConflict",
     "MappingError",
     "UpstreamAuthError",
     "UpstreamBadResponse",
@@ -59,6 +61,12 @@ class MappingError(HubError):
         self.key_path = key_path
         self.reason = reason
         super().__init__(f"{file}: {key_path}: {reason}" if key_path else f"{file}: {reason}")
+
+
+class IdempotencyConflict(HubError):
+    """An idempotency key already names a different request (other kind or payload); use a new key."""
+
+    code = "IDEMPOTENCY_CONFLICT"
 
 
 class UpstreamError(HubError):

@@ -48,6 +48,7 @@ ERRORS_API = [
     "CircuitOpen",
     "ConfigError",
     "HubError",
+    "IdempotencyConflict",
     "MappingError",
     "UpstreamAuthError",
     "UpstreamBadResponse",

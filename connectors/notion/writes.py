@@ -112,6 +112,20 @@ class PageWrites:
             raise UpstreamBadResponse(
                 SOURCE, f"{endpoint} answered with a body that is not a Notion data source") from None
 
+    async def property_options(self, data_source_id: str) -> dict[str, list[str]]:
+        """``{property name: option names}`` of the ``select``, ``multi_select`` and ``status``
+        properties of a data source, in schema order (what a write may set them to)."""
+        endpoint = "data_source.retrieve"
+        body = await self._client.json("GET", f"/v1/data_sources/{quote(data_source_id, safe='')}",
+                                       endpoint=endpoint)
+        try:
+            return {name: [option["name"] for option in prop[prop["type"]].get("options", [])]
+                    for name, prop in body["properties"].items()
+                    if prop["type"] in ("select", "multi_select", "status")}
+        except (KeyError, TypeError, AttributeError):
+            raise UpstreamBadResponse(
+                SOURCE, f"{endpoint} answered with a body that is not a Notion data source") from None
+
 
 def _created(record: SourceRecord) -> Any:
     return (record.extra.get("created_time"), record.external_id)

@@ -513,6 +513,28 @@ class Company:
             self._adjust_balance(current["CustomerRef"]["value"], -current["Balance"])
         return 200, {entity: {"status": "Deleted", "domain": "QBO", "Id": entity_id}, "time": self.stamp()}
 
+    def send(self, entity: str, entity_id: str, send_to: str | None) -> Reply:
+        """``POST /{entity}/{id}/send[?sendTo=]``: "email" the document to ``sendTo`` or its ``BillEmail``.
+
+        Sets ``EmailStatus`` ``EmailSent``, ``DeliveryInfo`` and ``BillEmail`` as Intuit documents; that it
+        also bumps ``SyncToken`` and ``LastUpdatedTime`` is our assumption (the entity changed).
+        """
+        record = self.tables.get(entity, {}).get(entity_id)
+        if record is None:
+            return self.not_found(entity_id, entity)
+        address = send_to or (record.get("BillEmail") or {}).get("Address")
+        if not address:
+            return self.invalid("2020", _MISSING, "Required parameter BillEmail.Address or sendTo is missing",
+                                "BillEmail")
+        if "@" not in address:
+            return self.invalid("2010", _UNSUPPORTED, f"sendTo {address!r} is not an email address", "sendTo")
+        stamp = self.now().isoformat(timespec="seconds")
+        record.update(BillEmail={"Address": address}, EmailStatus="EmailSent",
+                      DeliveryInfo={"DeliveryType": "Email", "DeliveryTime": stamp})
+        record["SyncToken"] = str(int(record.get("SyncToken", "0")) + 1)
+        record["MetaData"] = {**record.get("MetaData", {}), "LastUpdatedTime": stamp}
+        return 200, {entity: copy.deepcopy(record), "time": self.stamp()}
+
     # --- batch and change data capture -----------------------------------------------------------
 
     def batch(self, payload: Any) -> Reply:

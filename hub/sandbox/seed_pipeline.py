@@ -91,12 +91,12 @@ _IDS = {  # property ids per data source (Notion's short, URL-encoded ids)
         "Status": "Os%3Ds", "Specifications": "Sp%3Ec", "Quote": "Qt%3De", "Quote ID": "QI%3Dd",
         "Maker": "Mk%3Dr", "Lines": "Ln%3Ds", "QuickBooks Invoice": "QB%3Dv", "Payment Status": "PS%3Dt",
         "Amount Paid": "AP%3Dd", "Order": "title", "Client": "Cl%3Ar", "Stage": "Sg%3De",
-        "Due Date": "DD%3At", "Total": "Tt%3Dl",
+        "Due Date": "DD%3At", "Total": "Tt%3Dl", "Hub Key": "HK%3Do",
     },
     "pipeline": {
         "Deal": "title", "Stage": "Pg%3Ds", "Probability": "Pb%3Dy", "Owner": "Ow%3Dn",
         "Expected Close": "EC%3Dl", "Value": "Vl%3De", "Client": "PC%3Dl", "Quote": "PQ%3Dt",
-        "Quote ID": "PQ%3Di",
+        "Quote ID": "PQ%3Di", "Hub Key": "HK%3Dp",
     },
 }  # fmt: skip
 _PROJECTS = {
@@ -347,6 +347,7 @@ class _Drawer:
             "Quote ID": _prop(
                 "rich_text", "pipeline", "Quote ID", _rich(estimate["Id"] if estimate else None)
             ),
+            "Hub Key": _prop("rich_text", "pipeline", "Hub Key", _rich(None)),
         }
         editor = self.owner(client)[0]["id"]
         return _page(
@@ -516,6 +517,7 @@ class _Drawer:
             ),
             "Amount Paid": _prop("number", "orders", "Amount Paid", paid),
             "Stage": _prop("select", "orders", "Stage", stage and _choice(stage, _STAGES)),
+            "Hub Key": _prop("rich_text", "orders", "Hub Key", _rich(None)),
         }
 
     def relink(self) -> None:
@@ -555,6 +557,8 @@ def _orders_schema(old: dict[str, Any]) -> dict[str, Any]:
         _schema("Payment Status", "select", payment, ids["Payment Status"]),
         _schema("Amount Paid", "number", {"format": "dollar"}, ids["Amount Paid"]),
         old["Stage"],
+        # the hub's idempotency key of the command that created the page (empty on seeded pages)
+        _schema("Hub Key", "rich_text", None, ids["Hub Key"]),
     ]
     return {p["name"]: p for p in props}
 
@@ -578,6 +582,7 @@ def _pipeline_schema() -> dict[str, Any]:
         _schema("Client", "relation", relation, ids["Client"]),
         _schema("Quote", "rich_text", None, ids["Quote"]),
         _schema("Quote ID", "rich_text", None, ids["Quote ID"]),
+        _schema("Hub Key", "rich_text", None, ids["Hub Key"]),
     ]
     return {p["name"]: p for p in props}
 

@@ -30,6 +30,7 @@ from hub.store.convert import (
 )
 from hub.store.crypto import CredentialCipher, load_or_create_key_file
 from hub.store.engine import begin_write, create_engine, insert_for, parse_url, sqlite_path
+from hub.store.outbox import OutboxStore
 from hub.store.rows import EntityRow, IdentityLink, RecordRow, SyncCursor
 from hub.store.tables import customer_entities as ents
 from hub.store.tables import identity_links as link_table
@@ -49,13 +50,15 @@ class Store:
     """Async access to the store; open with :meth:`Store.open`, close with :meth:`close`.
 
     Every method is its own short transaction. ``dialect`` is ``"sqlite"`` or ``"postgresql"``;
-    ``tokens`` implements :class:`hub.http.oauth_types.TokenStore`.
+    ``tokens`` implements :class:`hub.http.oauth_types.TokenStore`; ``outbox`` is the
+    :class:`hub.store.outbox.OutboxStore`.
     """
 
     def __init__(self, engine: AsyncEngine, tokens: SqlTokenStore) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
         self.tokens = tokens
+        self.outbox = OutboxStore(engine)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -29,8 +29,10 @@ __all__ = [
     "identity_links",
     "metadata",
     "oauth_credentials",
+    "outbox",
     "records",
     "sync_cursors",
+    "webhook_events",
 ]
 
 metadata = MetaData()
@@ -114,4 +116,38 @@ oauth_credentials = Table(
     Column("lock_owner", String(64), nullable=True),
     Column("lock_until", UTCDateTime(), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Writes to the systems of record, one row per idempotency key: written before the first upstream
+# call, each step's result recorded as it completes, so a retry or a restart resumes without repeating.
+# ``lease_*`` lets one runner at a time (across replicas) work on an entry.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", TaggedJSON(), nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("steps", TaggedJSON(), nullable=False),
+    Column("result", TaggedJSON(), nullable=True),
+    Column("error_code", String(64), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("state IN ('pending', 'done', 'failed')", name="ck_outbox_state"),
+    Index("ix_outbox_state_kind", "state", "kind"),
+)
+
+# Webhook deliveries already processed, so a redelivered or replayed event is recognised.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index("ix_webhook_events_received_at", "received_at"),
 )

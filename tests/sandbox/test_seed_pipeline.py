@@ -33,11 +33,12 @@ ORDER_PROPS = {
     "Order": "title", "Client": "relation", "Status": "status", "Due Date": "date",
     "Specifications": "rich_text", "Quote": "rich_text", "Quote ID": "rich_text", "Maker": "people",
     "Lines": "rich_text", "Total": "number", "QuickBooks Invoice": "rich_text", "Payment Status": "select",
-    "Amount Paid": "number", "Stage": "select",
+    "Amount Paid": "number", "Stage": "select", "Hub Key": "rich_text",
 }  # fmt: skip
 PIPELINE_PROPS = {
     "Deal": "title", "Stage": "status", "Probability": "number", "Owner": "people", "Expected Close": "date",
     "Value": "number", "Client": "relation", "Quote": "rich_text", "Quote ID": "rich_text",
+    "Hub Key": "rich_text",
 }  # fmt: skip
 
 
