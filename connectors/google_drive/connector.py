@@ -1,4 +1,4 @@
-"""The Google Drive v3 connector: search, read, copy, export, tag and follow changes of files.
+"""The Google Drive v3 connector: search, read, copy, create, upload, export, tag and follow changes of files.
 
 Every call is ``https://www.googleapis.com/drive/v3/...`` through the source's ``SourceClient`` (auth,
 budget, retries with ``Retry-After``, paging). Shared drives need ``supportsAllDrives=true`` on every
@@ -18,8 +18,10 @@ from pydantic import ValidationError
 
 from connectors.base import PingResult, SourceRecord
 from connectors.google_drive import query as dq
+from connectors.google_drive.docs import GoogleDocs
 from connectors.google_drive.errors import drive_vendor_errors
 from connectors.google_drive.models import AboutUser, DriveChange, DriveFile
+from connectors.google_drive.upload import multipart_related
 from hub.errors import ConfigError, UpstreamBadResponse, UpstreamError
 from hub.http import PageTokenPaginator, SourceClient
 
@@ -58,12 +60,13 @@ class GoogleDriveConnector:
     name = "google_drive"
 
     def __init__(self, client: SourceClient, *, shared_drive_id: str | None = None,
-                 page_size: int = 100) -> None:
+                 page_size: int = 100, docs: GoogleDocs | None = None) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ConfigError(f"google drive page_size must be 1..{MAX_PAGE_SIZE}")
         self._client = client
         self.shared_drive_id = shared_drive_id
         self.page_size = page_size
+        self.docs = docs  # the Docs API (another host, same credential) for filling templates
 
     @staticmethod
     def client_options() -> dict[str, Any]:
@@ -194,6 +197,40 @@ class GoogleDriveConnector:
             params={"supportsAllDrives": "true", "fields": DEFAULT_FIELDS},
             json={"name": name, "parents": [parent], "appProperties": properties})
         return self._file(body, endpoint)
+
+    async def create_folder(self, name: str, *, parent: str,
+                            app_properties: Mapping[str, str] | None = None) -> DriveFile:
+        """``files.create`` of a folder (metadata only) in ``parent``; sent once, never retried blindly."""
+        metadata = self._new_file(name, parent, dq.FOLDER_MIME_TYPE, app_properties)
+        endpoint = "files.create"
+        body = await self._client.json(
+            "POST", f"{_BASE}/files", endpoint=endpoint, idempotent=False,
+            params={"supportsAllDrives": "true", "fields": DEFAULT_FIELDS}, json=metadata)
+        return self._file(body, endpoint)
+
+    async def upload(self, name: str, content: bytes, *, mime_type: str, parent: str,
+                     app_properties: Mapping[str, str] | None = None) -> DriveFile:
+        """A new file with ``content`` in ``parent`` (``uploadType=multipart``, up to 5 MB), sent once."""
+        metadata = self._new_file(name, parent, mime_type, app_properties)
+        payload, content_type = multipart_related(metadata, content, mime_type)
+        endpoint = "files.upload"
+        body = await self._client.json(
+            "POST", "/upload/drive/v3/files", endpoint=endpoint, idempotent=False,
+            params={"uploadType": "multipart", "supportsAllDrives": "true", "fields": DEFAULT_FIELDS},
+            content=payload, headers={"Content-Type": content_type})
+        return self._file(body, endpoint)
+
+    @staticmethod
+    def _new_file(name: str, parent: str, mime_type: str,
+                  app_properties: Mapping[str, str] | None) -> dict[str, Any]:
+        if not name or not parent:
+            raise ValueError("a new Drive file needs a name and a parent")
+        metadata: dict[str, Any] = {"name": name, "mimeType": mime_type, "parents": [parent]}
+        if app_properties:
+            for key, value in app_properties.items():
+                dq.check_app_property(key, value)
+            metadata["appProperties"] = dict(app_properties)
+        return metadata
 
     async def set_app_properties(self, file_id: str, properties: Mapping[str, str | None]) -> DriveFile:
         """Add or change app properties (``None`` deletes one); others on the file are kept."""
