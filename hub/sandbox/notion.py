@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.sandbox.faults import Faults
 from hub.sandbox.seed import NOTION_BOT_USER_ID, NOTION_SANDBOX_TOKEN, Shop, build_shop, notion_time
+from hub.sandbox.webhooks import NotionWebhookSender
 
 __all__ = ["NOTION_API_VERSION", "NotionError", "TokenBucket", "create_notion_app"]
 
@@ -955,6 +956,8 @@ async def update_page(request: Request) -> Response:
     _touch(working, when)
     shop.notion_pages[page["id"]] = working
     _sync_relations(shop, working, schema, changed, when)
+    if request.app.state.webhooks is not None:
+        request.app.state.webhooks.page_changed(page, working)
     return _NotionJSON(_render(working))
 
 
@@ -987,6 +990,8 @@ async def create_page(request: Request) -> Response:
     _recompute(page, ds["properties"])
     shop.notion_pages[page_id] = page
     _sync_relations(shop, page, ds["properties"], {k: [] for k in changed}, when)
+    if state.webhooks is not None:
+        state.webhooks.page_changed(None, page)
     return _NotionJSON(_render(page))
 
 
@@ -1038,12 +1043,14 @@ def create_notion_app(
     enforce_rate_limit: bool = True,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] | None = None,
+    webhooks: NotionWebhookSender | None = None,
 ) -> Starlette:
     """The Notion simulator as an ASGI app over a private copy of ``shop`` (the seed by default).
 
     ``app.state``: ``shop`` (mutable), ``faults``, ``requests`` (``(method, route)`` per request
     received, in order), ``bucket`` (the rate limiter or None). ``clock`` drives the rate limiter,
-    ``now`` the timestamps written by PATCH/POST and relative date filters.
+    ``now`` the timestamps written by PATCH/POST and relative date filters. ``webhooks``
+    (``hub.sandbox.webhooks``) is told of every page created or updated; None sends no webhooks.
     """
     routes = [
         Route("/v1/data_sources/{data_source_id}/query", query_data_source, methods=["POST"]),
@@ -1068,4 +1075,5 @@ def create_notion_app(
     app.state.bucket = TokenBucket(rate_per_second, burst, clock=clock) if enforce_rate_limit else None
     app.state.now = now or (lambda: datetime.now(UTC))
     app.state.created = 0
+    app.state.webhooks = webhooks
     return app
