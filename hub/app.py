@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at ``/graphql`` (GraphiQL in a browser), ``/metrics``, ``/healthz``."""
+"""The ASGI application: GraphQL at ``/graphql`` (GraphiQL in a browser), ``/metrics``, ``/healthz``,
+vendor webhooks at ``/webhooks/quickbooks`` and ``/webhooks/notion``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from hub.http.metrics import CONTENT_TYPE_LATEST
 from hub.runtime import Hub
 from hub.settings import Settings
+from hub.webhooks import webhook_routes
 from schema import GRAPHIQL_STATIC, HubGraphQL, build_schema
 
 __all__ = ["create_app"]
@@ -52,6 +54,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *webhook_routes(settings),  # POST /webhooks/quickbooks, /webhooks/notion
             Mount(GRAPHIQL_STATIC, StaticFiles(directory=Path(__file__).parent / "static" / "graphiql")),
         ],
         lifespan=lifespan,

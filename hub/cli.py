@@ -73,7 +73,8 @@ async def _demo(host: str, port: int, database: Path) -> None:
 
     base = Settings()
     sandbox = SandboxServers(settings=base.sandbox)
-    urls = await sandbox.start()
+    # The simulators send their webhooks (signed as the vendors sign them) to this hub.
+    urls = await sandbox.start(hub_url=f"http://{host}:{port}")
     database.parent.mkdir(parents=True, exist_ok=True)
     for stale in (database, database.with_suffix(".key")):
         stale.unlink(missing_ok=True)
@@ -300,13 +301,15 @@ def sandbox(
     notion_port: Annotated[int, typer.Option()] = 8101,
     quickbooks_port: Annotated[int, typer.Option()] = 8102,
     odoo_port: Annotated[int, typer.Option()] = 8103,
+    drive_port: Annotated[int, typer.Option()] = 8104,
 ) -> None:
     """Serve only the simulators (for benchmarks or for pointing a separate hub at them)."""
     from hub.sandbox.runner import SandboxServers
 
     async def run() -> None:
         servers = SandboxServers(host=host, settings=Settings().sandbox)
-        urls = await servers.start({"notion": notion_port, "quickbooks": quickbooks_port, "odoo": odoo_port})
+        ports = {"notion": notion_port, "quickbooks": quickbooks_port, "odoo": odoo_port}
+        urls = await servers.start({**ports, "google_drive": drive_port})
         console.print("  ".join(f"{name} {url}" for name, url in urls.items()))
         try:
             await asyncio.Event().wait()

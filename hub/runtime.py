@@ -4,22 +4,27 @@ wired once at start-up. A bad mapping or missing setting stops start-up here, ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 
 from connectors.base import RecordSource
+from connectors.google_drive import GoogleDriveConnector
 from connectors.inventory import InventorySource
 from connectors.notion import NotionConnector
 from connectors.odoo import OdooConnector
 from connectors.quickbooks import QuickBooksConnector
 from connectors.sql import SqlInventoryConnector
 from hub.customers import CustomerDirectory
+from hub.drive import build_drive, build_proposals
 from hub.errors import ConfigError
 from hub.http import Limit, Upstreams
 from hub.http.oauth import OAuth2RefreshAuth
 from hub.inventory import InventoryService
 from hub.promise import Policy
+from hub.proposals import ProposalMaker
+from hub.sales import SalesService
 from hub.settings import QuickBooksSettings, Settings
 from hub.store import Store
 from mappings import MappingSet, load_inventory_sql, load_mappings
@@ -138,6 +143,21 @@ async def build_inventory(settings: Settings, upstreams: Upstreams) -> Inventory
     return None
 
 
+def build_sales(
+    settings: Settings, store: Store, mappings: MappingSet, sources: Mapping[str, object]
+) -> SalesService:
+    return SalesService(
+        store=store,
+        mappings=mappings,
+        sources=sources,
+        orders_data_source_id=settings.notion.orders_data_source_id,
+        pipeline_data_source_id=settings.notion.pipeline_data_source_id,
+        clients_folder_id=settings.google_drive.clients_folder_id,
+        sales_max_age=settings.freshness.sales,
+        documents_max_age=settings.freshness.documents,
+    )
+
+
 def promise_policy(settings: Settings) -> Policy:
     p = settings.promise
     return Policy(
@@ -157,6 +177,14 @@ class Hub:
     sources: dict[str, RecordSource]
     directory: CustomerDirectory
     inventory: InventoryService | None = None
+    sales: SalesService | None = None
+    drive: GoogleDriveConnector | None = None
+    proposals: ProposalMaker | None = None
+
+    @property
+    def changes(self) -> SalesService | None:
+        """Where webhooks send change signals (``hub.signals.ChangeSink``)."""
+        return self.sales
 
     @classmethod
     async def start(
@@ -175,6 +203,8 @@ class Hub:
                 balances_max_age=settings.freshness.balances,
             )
             inventory_source = await build_inventory(settings, upstreams)
+            drive = build_drive(settings, upstreams, store)
+            proposals = build_proposals(settings, drive)
         except Exception:
             await upstreams.aclose()
             await store.close()
@@ -186,7 +216,11 @@ class Hub:
             if inventory_source
             else None
         )
-        return cls(settings, store, upstreams, mappings, sources, directory, inventory)
+        sales_sources: dict[str, object] = {**sources, **({"google_drive": drive} if drive else {})}
+        sales = build_sales(settings, store, mappings, sales_sources)
+        return cls(
+            settings, store, upstreams, mappings, sources, directory, inventory, sales, drive, proposals
+        )
 
     async def close(self) -> None:
         if self.inventory is not None and isinstance(self.inventory.source, SqlInventoryConnector):

@@ -35,6 +35,7 @@ __all__ = [
     "SandboxSettings",
     "Settings",
     "SqlInventorySettings",
+    "SyncSettings",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -165,6 +166,16 @@ class PromiseSettings(BaseModel):
     lot_splitting: bool = False
 
 
+class SyncSettings(BaseModel):
+    """The invoice sync (``hub sync invoices``, ``hub worker``). What is invoiced and how lines map to
+    QuickBooks items lives in ``mappings/sync.invoices.yaml``; these are the job's own knobs."""
+
+    model_config = _FROZEN
+    interval_seconds: float = Field(900.0, gt=0, description="hub worker: seconds between runs")
+    batch_size: int = Field(30, ge=1, le=30, description="QuickBooks /batch allows at most 30 items")
+    payments_back: bool = True  # also copy QuickBooks payments onto the Notion orders each run
+
+
 class FaultSettings(BaseModel):
     """Fault knobs of one sandbox simulator."""
 
@@ -224,6 +235,7 @@ class Settings(BaseSettings):
     promise: PromiseSettings = PromiseSettings()
     freshness: FreshnessSettings = FreshnessSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    sync: SyncSettings = SyncSettings()
     log_level: str = "INFO"
 
     @field_validator("database_url")

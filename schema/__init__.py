@@ -18,17 +18,24 @@ from schema.errors import PartialErrors, mask_unexpected
 from schema.inventory import InventoryQuery, ProductQuery
 from schema.mutation import Mutation
 from schema.query import Query as CustomerQuery
+from schema.sales_lists import SalesQuery
+from schema.sales_types import Document, Invoice, Order, Payment, Quote
 from schema.types import Customer
+
+SALES_TYPES = [Quote, Order, Invoice, Payment, Document]
 
 __all__ = ["GRAPHIQL_STATIC", "Context", "HubGraphQL", "build_schema"]
 
 
-Query = merge_types("Query", (CustomerQuery, InventoryQuery, ProductQuery))
+Query = merge_types("Query", (CustomerQuery, SalesQuery, InventoryQuery, ProductQuery))
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=[Customer], extensions=[PartialErrors, mask_unexpected]
+        query=Query,
+        mutation=Mutation,
+        types=[Customer, *SALES_TYPES],
+        extensions=[PartialErrors, mask_unexpected],
     )
 
 

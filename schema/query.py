@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from schema.errors import hub_error
 from schema.ids import decode_cursor, encode_cursor, from_global_id
+from schema.sales_types import sales_object
 from schema.types import Customer, Node, Segment
 
 __all__ = ["Query"]
@@ -159,7 +160,15 @@ class Query:
 
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID, max_age: float | None = None) -> Node | None:
-        return await _customer_by_id(info, id, max_age)
+        try:
+            type_name, external_id = from_global_id(id)
+        except ValueError as exc:
+            raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None
+        if type_name == "Customer":
+            return await _customer_by_id(info, id, max_age)
+        if max_age is not None:
+            await _refresh(info, max_age)
+        return await sales_object(info, type_name, external_id)
 
     @strawberry.field(description="Each upstream source's health, rate budget and last error.")
     def sources(self, info: Info) -> list[SourceStatus]:

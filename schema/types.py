@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -16,7 +16,22 @@ from schema.errors import hub_error
 from schema.ids import to_global_id
 from schema.loaders import CustomerView
 
+if TYPE_CHECKING:
+    from schema.sales_lists import (
+        DocumentConnection,
+        DocumentFilter,
+        InvoiceConnection,
+        InvoiceFilter,
+        OrderConnection,
+        OrderFilter,
+        QuoteConnection,
+        QuoteFilter,
+    )
+
+_LISTS = "schema.sales_lists"
+
 __all__ = ["Address", "Customer", "Money", "Node", "Segment", "SourceRef", "SourceSystem"]
+
 
 @strawberry.enum
 class Segment(Enum):
@@ -28,6 +43,7 @@ class Segment(Enum):
 class SourceSystem(Enum):
     NOTION = "notion"
     QUICKBOOKS = "quickbooks"
+    GOOGLE_DRIVE = "google_drive"
 
 
 @strawberry.type(description="An amount of money: a decimal string and an ISO 4217 currency code.")
@@ -147,3 +163,53 @@ class Customer(Node):
                 )
             )
         return refs
+
+    # -- sales: quotes, orders, invoices and documents of this customer, from every system -----------
+
+    @strawberry.field(description="This customer's quotes (QuickBooks estimates), newest first.")
+    async def quotes(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: Annotated[QuoteFilter, strawberry.lazy(_LISTS)] | None = None,
+    ) -> Annotated[QuoteConnection, strawberry.lazy(_LISTS)]:
+        from schema.sales_lists import customer_quotes
+
+        return await customer_quotes(info, self.view, filter, first, after)
+
+    @strawberry.field(description="This customer's orders (Notion), latest due date first.")
+    async def orders(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: Annotated[OrderFilter, strawberry.lazy(_LISTS)] | None = None,
+    ) -> Annotated[OrderConnection, strawberry.lazy(_LISTS)]:
+        from schema.sales_lists import customer_orders
+
+        return await customer_orders(info, self.view, filter, first, after)
+
+    @strawberry.field(description="This customer's invoices (QuickBooks), newest first.")
+    async def invoices(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: Annotated[InvoiceFilter, strawberry.lazy(_LISTS)] | None = None,
+    ) -> Annotated[InvoiceConnection, strawberry.lazy(_LISTS)]:
+        from schema.sales_lists import customer_invoices
+
+        return await customer_invoices(info, self.view, filter, first, after)
+
+    @strawberry.field(description="This customer's documents in Google Drive, latest first.")
+    async def documents(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: Annotated[DocumentFilter, strawberry.lazy(_LISTS)] | None = None,
+    ) -> Annotated[DocumentConnection, strawberry.lazy(_LISTS)]:
+        from schema.sales_lists import customer_documents
+
+        return await customer_documents(info, self.view, filter, first, after)

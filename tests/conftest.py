@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from hub.app import create_app
 from hub.authorise import authorise_quickbooks
-from hub.sandbox.runner import sandbox_apps, sandbox_authorization_code, sandbox_settings
+from hub.sandbox.runner import sandbox_apps, sandbox_authorization_code, sandbox_settings, webhook_senders
 from hub.settings import SandboxSettings, Settings
 from hub.store import Store
 
@@ -22,6 +22,7 @@ VENDOR_URLS = {
     "notion": "https://api.notion.com",
     "quickbooks": "https://sandbox-quickbooks.api.intuit.com",
     "odoo": "https://costume-shop.odoo.com",
+    "google_drive": "https://www.googleapis.com",
 }
 
 
@@ -31,6 +32,12 @@ class HubUnderTest:
     app: Starlette
     sims: dict[str, Starlette]
     settings: Settings
+    senders: tuple[Any, ...] = ()
+
+    async def webhooks_delivered(self) -> None:
+        """Wait until every webhook the simulators sent so far was answered (and acted on)."""
+        for sender in self.senders:
+            await sender.drain()
 
     @property
     def metrics(self):  # noqa: ANN201
@@ -54,8 +61,10 @@ def hub_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 async def start_hub(tmp_path: Path, *, authorise: bool = True, sandbox: SandboxSettings | None = None,
-                    **overrides: Any) -> AsyncIterator[HubUnderTest]:
-    sims = sandbox_apps(sandbox or SandboxSettings())
+                    webhooks: bool = False, **overrides: Any) -> AsyncIterator[HubUnderTest]:
+    """A hub over fresh simulators; with ``webhooks`` the simulators deliver signed webhooks to it."""
+    senders = webhook_senders("http://hub.test") if webhooks else None
+    sims = sandbox_apps(sandbox or SandboxSettings(), webhooks=senders)
     transports: dict[str, httpx.AsyncBaseTransport] = {n: httpx.ASGITransport(app=a) for n, a in sims.items()}
     settings = hub_settings(tmp_path, **overrides)
     if authorise:
@@ -71,8 +80,12 @@ async def start_hub(tmp_path: Path, *, authorise: bool = True, sandbox: SandboxS
     app = create_app(settings, transports=transports)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
+        for sender in senders or ():
+            sender.transport = transport
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-            yield HubUnderTest(client, app, sims, settings)
+            yield HubUnderTest(client, app, sims, settings, senders or ())
+        for sender in senders or ():
+            await sender.aclose()
 
 
 @pytest.fixture

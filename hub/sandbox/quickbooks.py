@@ -10,6 +10,8 @@ Serves, for one sandbox company (realm):
   ``SyncToken`` (``"sparse": true`` merges); a stale SyncToken is Fault 5010; ``?operation=delete``
   deletes an estimate or invoice. ``?requestid=`` makes a write idempotent: a repeat gets the first
   answer and changes nothing (https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#idempotency).
+* ``POST /v3/company/{realmId}/{estimate|invoice}/{id}/send?sendTo=``: marks it emailed (``EmailStatus``,
+  ``DeliveryInfo``, ``BillEmail``); idempotent per ``requestid`` like the other writes.
 * ``POST /v3/company/{realmId}/batch``: ``{"BatchItemRequest": [{"bId", "Query" | "operation" + entity}]}``,
   at most 30 items, answered as ``BatchItemResponse`` with a ``Fault`` per failed item.
 * ``GET /v3/company/{realmId}/cdc?entities=Customer,Estimate&changedSince=<ISO>``: change data capture
@@ -50,6 +52,7 @@ from hub.sandbox.quickbooks_oauth import OAuthServer, oauth_routes
 from hub.sandbox.quickbooks_store import Company, Reply
 from hub.sandbox.seed import QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET, QUICKBOOKS_REALM_ID
 from hub.sandbox.seed_sales import Sales, build_sales
+from hub.sandbox.webhooks import QuickBooksWebhookSender
 
 __all__ = ["MIN_MINOR_VERSION", "create_quickbooks_app"]
 
@@ -119,6 +122,7 @@ class _Api:
         self.batch_throttle = batch_throttle
         self.idempotent: dict[tuple[str, str], Reply] = {}
         self.minor_versions: Counter[int] = Counter()
+        self.webhooks: QuickBooksWebhookSender | None = None  # notifies every write when set
 
     def throttled(self, wait: float) -> Response:
         body = self.company.gateway_fault(
@@ -188,7 +192,10 @@ class _Api:
             payload = json.loads(await request.body(), parse_float=Decimal)
         except ValueError:
             payload = None
-        reply = apply(payload)
+        if self.webhooks is not None:  # it notifies whatever the write changed
+            reply = self.webhooks.around(self.company, lambda: apply(payload))
+        else:
+            reply = apply(payload)
         if key[1]:
             self.idempotent[key] = reply
         return reply
@@ -217,6 +224,14 @@ def _writer(entity: str) -> Handler:
     return write
 
 
+def _sender(entity: str) -> Handler:
+    async def send(api: _Api, request: Request) -> Reply:
+        entity_id, send_to = request.path_params["entity_id"], request.query_params.get("sendTo")
+        return await api.once(request, lambda _body: api.company.send(entity, entity_id, send_to))
+
+    return send
+
+
 def _intuit_tid() -> list[tuple[bytes, bytes]]:
     """Intuit stamps every response with a transaction id (``intuit_tid``) for support requests."""
     return [(b"intuit_tid", f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}".encode())]
@@ -237,6 +252,7 @@ def create_quickbooks_app(
     access_token_ttl: int = 3600,
     refresh_token_ttl: int = 8_726_400,
     clock: Callable[[], float] = time.time,
+    webhooks: QuickBooksWebhookSender | None = None,
 ) -> Starlette:
     """The QBO simulator as an ASGI app; ``customers`` defaults to the seeded shop's.
 
@@ -248,7 +264,8 @@ def create_quickbooks_app(
     ``revoke_all()``, ``refreshes``); ``requests`` (Counter of (method, route template)); ``api``
     (idempotency keys, minor versions seen, throttles). ``clock`` drives token expiry, the throttling
     windows and timestamps. Fault knobs and throttling apply to the API (``/v3/...``) only; the OAuth
-    endpoints are another Intuit host and stay up.
+    endpoints are another Intuit host and stay up. ``webhooks`` (``hub.sandbox.webhooks``) is notified of
+    every record a write changes; None sends no webhooks.
     """
     if customers is None:
         from hub.sandbox.seed import build_shop
@@ -263,6 +280,7 @@ def create_quickbooks_app(
         sales = build_sales(customers)
     company = Company(customers, clock, realm_id=realm_id, sales=sales)
     api = _Api(company, realm_id, oauth, faults, throttle, batch_throttle)
+    api.webhooks = webhooks
 
     def route(handler: Handler, methods: list[str], path: str, *, batch: bool = False) -> Route:
         async def endpoint(request: Request) -> Response:
@@ -281,6 +299,7 @@ def create_quickbooks_app(
             for e in ("Item", "Estimate", "Invoice", "Payment")
         ),
         *(route(_writer(e), ["POST"], f"/{e.lower()}") for e in ("Estimate", "Invoice")),
+        *(route(_sender(e), ["POST"], f"/{e.lower()}/{{entity_id}}/send") for e in ("Estimate", "Invoice")),
         route(_Api.batch, ["POST"], "/batch", batch=True),
         route(_Api.cdc, ["GET"], "/cdc"),
     ]

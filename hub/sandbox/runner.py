@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
+from hub.sandbox.drive import create_drive_app
 from hub.sandbox.faults import Faults
 from hub.sandbox.notion import create_notion_app
 from hub.sandbox.odoo import create_odoo_app
@@ -26,10 +28,23 @@ from hub.sandbox.seed import (
     QUICKBOOKS_REALM_ID,
     build_shop,
 )
+from hub.sandbox.seed_documents import (
+    DRIVE_CLIENTS_FOLDER_ID,
+    DRIVE_SHARED_DRIVE_ID,
+    DRIVE_TEMPLATE_ID,
+    build_documents,
+    service_account_info,
+)
 from hub.sandbox.seed_inventory import ODOO_API_KEY, ODOO_DATABASE, ODOO_LOGIN
+from hub.sandbox.webhooks import (
+    SANDBOX_NOTION_VERIFICATION_TOKEN,
+    SANDBOX_QUICKBOOKS_VERIFIER_TOKEN,
+    NotionWebhookSender,
+    QuickBooksWebhookSender,
+)
 from hub.settings import SandboxSettings
 
-__all__ = ["SandboxServers", "free_port", "sandbox_apps", "sandbox_settings"]
+__all__ = ["SandboxServers", "free_port", "sandbox_apps", "sandbox_settings", "webhook_senders"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -38,29 +53,68 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def sandbox_apps(settings: SandboxSettings | None = None) -> dict[str, Starlette]:
-    """One simulator app per source, seeded with the costume shop, fault knobs from settings."""
+def webhook_senders(
+    hub_url: str, *, transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[QuickBooksWebhookSender, NotionWebhookSender]:
+    """Senders that deliver the simulators' webhooks to the hub at ``hub_url``, signed with the
+    tokens ``sandbox_settings`` gives the hub."""
+    base = hub_url.rstrip("/")
+    return (
+        QuickBooksWebhookSender(
+            f"{base}/webhooks/quickbooks", SANDBOX_QUICKBOOKS_VERIFIER_TOKEN, transport=transport
+        ),
+        NotionWebhookSender(
+            f"{base}/webhooks/notion", SANDBOX_NOTION_VERIFICATION_TOKEN, transport=transport
+        ),
+    )
+
+
+def sandbox_apps(
+    settings: SandboxSettings | None = None,
+    *,
+    webhooks: tuple[QuickBooksWebhookSender, NotionWebhookSender] | None = None,
+) -> dict[str, Starlette]:
+    """One simulator app per source, seeded with the costume shop, fault knobs from settings; with
+    ``webhooks`` (see ``webhook_senders``) QuickBooks and Notion send signed webhooks on every write."""
     settings = settings or SandboxSettings()
+    qbo_hooks, notion_hooks = webhooks or (None, None)
     shop = build_shop()
     notion_faults = Faults(**settings.notion.model_dump())
     qbo_faults = Faults(**settings.quickbooks.model_dump())
     return {
         "notion": create_notion_app(
-            shop, faults=notion_faults, enforce_rate_limit=settings.enforce_rate_limits
+            shop, faults=notion_faults, enforce_rate_limit=settings.enforce_rate_limits, webhooks=notion_hooks
         ),
         "quickbooks": create_quickbooks_app(
-            shop.quickbooks_customers, faults=qbo_faults, enforce_rate_limit=settings.enforce_rate_limits
+            shop.quickbooks_customers,
+            faults=qbo_faults,
+            enforce_rate_limit=settings.enforce_rate_limits,
+            webhooks=qbo_hooks,
         ),
         # The workshop's dates are relative to today, so the demo always has work in the coming weeks.
         "odoo": create_odoo_app(faults=Faults(**settings.odoo.model_dump())),
+        # Drive also answers the Docs API (/v1/documents) and Google's token endpoint (/token).
+        "google_drive": create_drive_app(
+            build_documents(shop),
+            faults=Faults(**settings.drive.model_dump()),
+            enforce_rate_limit=settings.enforce_rate_limits,
+        ),
     }
 
 
 def sandbox_settings(urls: dict[str, str]) -> dict[str, Any]:
-    """Settings (as keyword arguments for ``Settings``) that point the hub at simulators at ``urls``."""
+    """Settings (as keyword arguments for ``Settings``) that point the hub at simulators at ``urls``.
+
+    Google Drive is configured only when ``urls`` has it, as "google_drive" (the app's name) or "drive"
+    (the name of ``hub sandbox --drive-port``).
+    """
     qbo = urls["quickbooks"].rstrip("/")
-    return {
-        "notion": {"base_url": urls["notion"], "token": NOTION_SANDBOX_TOKEN},
+    values: dict[str, Any] = {
+        "notion": {
+            "base_url": urls["notion"],
+            "token": NOTION_SANDBOX_TOKEN,
+            "webhook_verification_token": SANDBOX_NOTION_VERIFICATION_TOKEN,
+        },
         "quickbooks": {
             "base_url": qbo,
             "token_url": f"{qbo}/oauth2/v1/tokens/bearer",
@@ -69,6 +123,7 @@ def sandbox_settings(urls: dict[str, str]) -> dict[str, Any]:
             "client_secret": QUICKBOOKS_CLIENT_SECRET,
             "realm_id": QUICKBOOKS_REALM_ID,
             "environment": "sandbox",
+            "webhook_verifier_token": SANDBOX_QUICKBOOKS_VERIFIER_TOKEN,
         },
         "odoo": {
             "enabled": True,
@@ -78,6 +133,20 @@ def sandbox_settings(urls: dict[str, str]) -> dict[str, Any]:
             "login": ODOO_LOGIN,
         },
     }
+    drive = urls.get("google_drive") or urls.get("drive")
+    if drive:
+        drive = drive.rstrip("/")
+        values["google_drive"] = {
+            "enabled": True,
+            "base_url": drive,
+            "docs_base_url": drive,  # the simulator serves the Docs API's /v1/documents too
+            "token_url": f"{drive}/token",
+            "service_account_json": json.dumps(service_account_info()),
+            "shared_drive_id": DRIVE_SHARED_DRIVE_ID,
+            "clients_folder_id": DRIVE_CLIENTS_FOLDER_ID,
+            "proposal_template_id": DRIVE_TEMPLATE_ID,
+        }
+    return values
 
 
 async def sandbox_authorization_code(
@@ -112,9 +181,14 @@ class SandboxServers:
     urls: dict[str, str] = field(default_factory=dict)
     _servers: list[uvicorn.Server] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _senders: tuple[QuickBooksWebhookSender, NotionWebhookSender] | None = None
 
-    async def start(self, ports: dict[str, int] | None = None) -> dict[str, str]:
-        self.apps = sandbox_apps(self.settings)
+    async def start(
+        self, ports: dict[str, int] | None = None, *, hub_url: str | None = None
+    ) -> dict[str, str]:
+        """Serve every simulator; with ``hub_url`` they send their webhooks to that hub."""
+        self._senders = webhook_senders(hub_url) if hub_url else None
+        self.apps = sandbox_apps(self.settings, webhooks=self._senders)
         for name, app in self.apps.items():
             port = (ports or {}).get(name) or free_port(self.host)
             server = uvicorn.Server(
@@ -137,3 +211,5 @@ class SandboxServers:
         for server in self._servers:
             server.should_exit = True
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for sender in self._senders or ():
+            await sender.aclose()

@@ -12,7 +12,8 @@ async def test_get_runs_queries(hub: HubUnderTest) -> None:
         "/graphql", params={"query": "{ sources { name } }"}, headers={"accept": "application/json"}
     )
     assert response.status_code == 200
-    assert {s["name"] for s in response.json()["data"]["sources"]} == {"notion", "quickbooks", "odoo"}
+    names = {s["name"] for s in response.json()["data"]["sources"]}
+    assert names == {"notion", "quickbooks", "odoo", "google_drive"}
 
 
 async def test_get_refuses_mutations_with_405(hub: HubUnderTest) -> None:

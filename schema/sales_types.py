@@ -1,0 +1,480 @@
+"""Quotes, orders, invoices, payments and documents: one type each, whatever system holds them.
+
+Every object carries its mirrored record and the request's sales index, so following a link (quote ->
+order -> invoices -> payments) is a lookup, never an upstream call; ``sources`` says where each came
+from and how old it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from hub.sales import SalesIndex, SalesRecord
+from mappings import Money as MoneyValue
+from schema.ids import to_global_id
+from schema.sales_context import sales_of
+from schema.types import Money, Node, SourceSystem
+
+if TYPE_CHECKING:
+    from schema.types import Customer
+
+__all__ = [
+    "Document", "DocumentKind", "Invoice", "InvoiceStatus", "LineItem", "Order", "OrderStatus", "Payment",
+    "Provenance", "Quote", "QuoteStatus", "invoice_status", "sales_object",
+]  # fmt: skip
+
+CustomerRef = Annotated["Customer", strawberry.lazy("schema.types")]
+
+
+@strawberry.enum
+class QuoteStatus(Enum):
+    DRAFT = "DRAFT"
+    SENT = "SENT"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"
+    CONVERTED = "CONVERTED"
+
+
+@strawberry.enum
+class OrderStatus(Enum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PRODUCTION = "IN_PRODUCTION"
+    READY = "READY"
+    DELIVERED = "DELIVERED"
+    INVOICED = "INVOICED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum
+class InvoiceStatus(Enum):
+    OPEN = "OPEN"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    OVERDUE = "OVERDUE"
+    VOID = "VOID"
+
+
+@strawberry.enum
+class DocumentKind(Enum):
+    PROPOSAL = "PROPOSAL"
+    CONTRACT = "CONTRACT"
+    OTHER = "OTHER"
+
+
+@strawberry.type(description="Where a record came from, and when the hub last read it.")
+class Provenance:
+    system: SourceSystem
+    external_id: str
+    url: str | None
+    fetched_at: datetime
+    updated_at: datetime | None = strawberry.field(description="the source's own last-modified time")
+
+
+def _provenance(*records: SalesRecord | None) -> list[Provenance]:
+    return [
+        Provenance(
+            system=SourceSystem(r.source),
+            external_id=r.external_id,
+            url=r.url,
+            fetched_at=r.fetched_at,
+            updated_at=r.updated_at,
+        )
+        for r in records
+        if r is not None
+    ]
+
+
+def _money(value: Any) -> Money | None:
+    return Money(amount=value.amount, currency=value.currency) if isinstance(value, MoneyValue) else None
+
+
+@strawberry.type
+class LineItem:
+    product: str
+    product_id: str | None = strawberry.field(description="the source's item id (QuickBooks ItemRef)")
+    description: str | None
+    quantity: Decimal | None
+    unit_price: Money | None
+    amount: Money | None
+
+
+def _lines(raw: Any) -> list[LineItem]:
+    return [
+        LineItem(
+            product=line.get("product") or "",
+            product_id=line.get("item_ref"),
+            description=line.get("description"),
+            quantity=line.get("quantity"),
+            unit_price=_money(line.get("unit_price")),
+            amount=_money(line.get("amount")),
+        )
+        for line in raw or []
+    ]
+
+
+_TEXT_LINE = re.compile(r"^\s*(?P<qty>\d+(?:\.\d+)?)\s*x\s*(?P<product>.+?)\s*$")
+
+
+def _text_lines(text: str | None) -> list[LineItem]:
+    """Notion's "Lines" text ("2 x Corset; 1 x Cape") for orders that did not come from a quote."""
+    out = []
+    for part in (text or "").split(";"):
+        if match := _TEXT_LINE.match(part):
+            out.append(LineItem(product=match["product"], product_id=None, description=None,
+                                quantity=Decimal(match["qty"]), unit_price=None, amount=None))  # fmt: skip
+        elif part.strip():
+            out.append(LineItem(product=part.strip(), product_id=None, description=None, quantity=None,
+                                unit_price=None, amount=None))  # fmt: skip
+    return out
+
+
+async def _customer(info: Info, source: str, ref: str | None) -> Customer | None:
+    from schema.types import Customer
+
+    entity_id = await sales_of(info).entity_of(info, source, ref)
+    if entity_id is None:
+        return None
+    view = await info.context.loaders.customer.load(entity_id)
+    return Customer.of(view) if view else None
+
+
+def _latest(records: list[SalesRecord], key: str) -> list[SalesRecord]:
+    far = datetime.min.replace(tzinfo=UTC)
+    return sorted(records, key=lambda r: (r.get(key) or far, r.external_id), reverse=True)
+
+
+@strawberry.type(description="A quote: a QuickBooks estimate with its Notion pipeline entry and proposal.")
+class Quote(Node):
+    record: strawberry.Private[SalesRecord]
+    ix: strawberry.Private[SalesIndex]
+
+    @strawberry.field
+    def number(self) -> str:
+        return self.record.get("number") or ""
+
+    @strawberry.field
+    def status(self) -> QuoteStatus | None:
+        value = self.record.get("status")
+        return QuoteStatus(value) if value else None
+
+    @strawberry.field
+    def date(self) -> dt.date | None:
+        return self.record.get("txn_date")
+
+    @strawberry.field
+    def valid_until(self) -> dt.date | None:
+        return self.record.get("valid_until")
+
+    @strawberry.field
+    def lines(self) -> list[LineItem]:
+        return _lines(self.record.get("lines"))
+
+    @strawberry.field
+    def subtotal(self) -> Money | None:
+        return _money(self.record.get("subtotal"))
+
+    @strawberry.field
+    def tax(self) -> Money | None:
+        return _money(self.record.get("tax"))
+
+    @strawberry.field
+    def total(self) -> Money | None:
+        return _money(self.record.get("total"))
+
+    def _deal(self) -> SalesRecord | None:
+        deals = self.ix.by_quote("deal", self.record.external_id)
+        return _latest(deals, "expected_close")[0] if deals else None
+
+    @strawberry.field(description="The Notion pipeline stage (Lead, Qualified, Proposal sent, ...).")
+    def pipeline_stage(self) -> str | None:
+        deal = self._deal()
+        return deal.get("stage") if deal else None
+
+    @strawberry.field(description="Win probability in percent, from the Notion pipeline.")
+    def probability(self) -> Decimal | None:
+        deal = self._deal()
+        return deal.get("probability") if deal else None
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerRef | None:
+        return await _customer(info, "quickbooks", self.record.get("customer_ref"))
+
+    @strawberry.field(description="The latest proposal document for this quote.")
+    def proposal(self) -> Document | None:
+        found = [
+            d for d in self.ix.documents_for_quote(self.record.get("number")) if d.get("kind") == "PROPOSAL"
+        ]
+        return Document.of(_latest(found, "modified_at")[0], self.ix) if found else None
+
+    @strawberry.field
+    def documents(self) -> list[Document]:
+        found = self.ix.documents_for_quote(self.record.get("number"))
+        return [Document.of(d, self.ix) for d in _latest(found, "modified_at")]
+
+    @strawberry.field(description="The order the quote became, once accepted.")
+    def order(self) -> Order | None:
+        orders = self.ix.by_quote("order", self.record.external_id)
+        return Order.of(orders[0], self.ix) if orders else None
+
+    @strawberry.field
+    async def invoices(self, info: Info) -> list[Invoice]:
+        ids = self.record.get("invoice_refs") or []
+        return [Invoice.of(r, self.ix) for r in await sales_of(info).records(info, "invoice", ids)]
+
+    @strawberry.field
+    def sources(self) -> list[Provenance]:
+        return _provenance(self.record, self._deal())
+
+    @classmethod
+    def of(cls, record: SalesRecord, ix: SalesIndex) -> Quote:
+        return cls(id=strawberry.ID(to_global_id("Quote", record.external_id)), record=record, ix=ix)
+
+
+@strawberry.type(description="An order as the workshop tracks it in Notion, with its quote and invoices.")
+class Order(Node):
+    record: strawberry.Private[SalesRecord]
+    ix: strawberry.Private[SalesIndex]
+
+    @strawberry.field
+    def number(self) -> str:
+        return self.record.get("number") or ""
+
+    @strawberry.field
+    def status(self) -> OrderStatus | None:
+        value = self.record.get("status")
+        return OrderStatus(value) if value else None
+
+    @strawberry.field(description="The workshop's own status name (Cutting, Sewing, Fitting, ...).")
+    def stage(self) -> str | None:
+        return self.record.get("stage")
+
+    @strawberry.field
+    def due_date(self) -> dt.date | None:
+        return self.record.get("due_date")
+
+    @strawberry.field
+    def specifications(self) -> str | None:
+        return self.record.get("specifications")
+
+    @strawberry.field
+    def maker(self) -> str | None:
+        return self.record.get("maker")
+
+    def _quote(self) -> SalesRecord | None:
+        ref = self.record.get("quote_ref")
+        return self.ix.get("quote", ref) if ref else None
+
+    @strawberry.field
+    def quote(self) -> Quote | None:
+        quote = self._quote()
+        return Quote.of(quote, self.ix) if quote else None
+
+    @strawberry.field(description="The quote's lines when the order came from one, else the order's own.")
+    def lines(self) -> list[LineItem]:
+        quote = self._quote()
+        return _lines(quote.get("lines")) if quote else _text_lines(self.record.get("lines_text"))
+
+    @strawberry.field
+    def total(self) -> Money | None:
+        return _money(self.record.get("total"))
+
+    @strawberry.field
+    def payment_status(self) -> str | None:
+        return self.record.get("payment_status")
+
+    @strawberry.field
+    def amount_paid(self) -> Money | None:
+        return _money(self.record.get("amount_paid"))
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerRef | None:
+        return await _customer(info, "notion", self.record.get("customer_ref"))
+
+    @strawberry.field
+    def invoices(self) -> list[Invoice]:
+        return [Invoice.of(r, self.ix) for r in _latest(self.ix.invoices_of_order(self.record), "txn_date")]
+
+    @strawberry.field(description="Documents of the order's quote (proposal, signed contract).")
+    def documents(self) -> list[Document]:
+        quote = self._quote()
+        number = quote.get("number") if quote else self.record.get("quote_number")
+        return [Document.of(d, self.ix) for d in _latest(self.ix.documents_for_quote(number), "modified_at")]
+
+    @strawberry.field
+    def sources(self) -> list[Provenance]:
+        return _provenance(self.record)
+
+    @classmethod
+    def of(cls, record: SalesRecord, ix: SalesIndex) -> Order:
+        return cls(id=strawberry.ID(to_global_id("Order", record.external_id)), record=record, ix=ix)
+
+
+def invoice_status(record: SalesRecord) -> str | None:
+    value = record.get("status")
+    due = record.get("due_date")
+    # Mirrored yesterday, overdue today: the date moves even when the invoice does not.
+    if value in ("OPEN", "PARTIALLY_PAID") and due is not None and due < datetime.now(UTC).date():
+        return "OVERDUE"
+    return value  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A QuickBooks invoice with its payments.")
+class Invoice(Node):
+    record: strawberry.Private[SalesRecord]
+    ix: strawberry.Private[SalesIndex]
+
+    @strawberry.field
+    def number(self) -> str:
+        return self.record.get("number") or ""
+
+    @strawberry.field
+    def status(self) -> InvoiceStatus | None:
+        value = invoice_status(self.record)
+        return InvoiceStatus(value) if value else None
+
+    @strawberry.field
+    def date(self) -> dt.date | None:
+        return self.record.get("txn_date")
+
+    @strawberry.field
+    def due_date(self) -> dt.date | None:
+        return self.record.get("due_date")
+
+    @strawberry.field
+    def total(self) -> Money | None:
+        return _money(self.record.get("total"))
+
+    @strawberry.field
+    def balance(self) -> Money | None:
+        return _money(self.record.get("balance"))
+
+    @strawberry.field
+    def lines(self) -> list[LineItem]:
+        return _lines(self.record.get("lines"))
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerRef | None:
+        return await _customer(info, "quickbooks", self.record.get("customer_ref"))
+
+    @strawberry.field
+    def quote(self) -> Quote | None:
+        ref = self.record.get("quote_ref")
+        quote = self.ix.get("quote", ref) if ref else None
+        return Quote.of(quote, self.ix) if quote else None
+
+    @strawberry.field
+    def order(self) -> Order | None:
+        orders = self.ix.orders_of_invoice(self.record)
+        return Order.of(orders[0], self.ix) if orders else None
+
+    @strawberry.field
+    async def payments(self, info: Info) -> list[Payment]:
+        ids = self.record.get("payment_refs") or []
+        return [Payment.of(r, self.ix) for r in await sales_of(info).records(info, "payment", ids)]
+
+    @strawberry.field
+    def sources(self) -> list[Provenance]:
+        return _provenance(self.record)
+
+    @classmethod
+    def of(cls, record: SalesRecord, ix: SalesIndex) -> Invoice:
+        return cls(id=strawberry.ID(to_global_id("Invoice", record.external_id)), record=record, ix=ix)
+
+
+@strawberry.type(description="A payment received in QuickBooks, applied to one or more invoices.")
+class Payment(Node):
+    record: strawberry.Private[SalesRecord]
+    ix: strawberry.Private[SalesIndex]
+
+    @strawberry.field
+    def amount(self) -> Money | None:
+        return _money(self.record.get("amount"))
+
+    @strawberry.field
+    def date(self) -> dt.date | None:
+        return self.record.get("txn_date")
+
+    @strawberry.field(description="The cheque or transfer reference, when there is one.")
+    def reference(self) -> str | None:
+        return self.record.get("reference")
+
+    @strawberry.field
+    async def invoices(self, info: Info) -> list[Invoice]:
+        ids = self.record.get("invoice_refs") or []
+        return [Invoice.of(r, self.ix) for r in await sales_of(info).records(info, "invoice", ids)]
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerRef | None:
+        return await _customer(info, "quickbooks", self.record.get("customer_ref"))
+
+    @strawberry.field
+    def sources(self) -> list[Provenance]:
+        return _provenance(self.record)
+
+    @classmethod
+    def of(cls, record: SalesRecord, ix: SalesIndex) -> Payment:
+        return cls(id=strawberry.ID(to_global_id("Payment", record.external_id)), record=record, ix=ix)
+
+
+@strawberry.type(description="A Google Drive file: a proposal, a signed contract, or another document.")
+class Document(Node):
+    record: strawberry.Private[SalesRecord]
+    ix: strawberry.Private[SalesIndex]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.get("name") or ""
+
+    @strawberry.field
+    def kind(self) -> DocumentKind:
+        value = self.record.get("kind")
+        return DocumentKind(value) if value in DocumentKind.__members__ else DocumentKind.OTHER
+
+    @strawberry.field
+    def mime_type(self) -> str | None:
+        return self.record.get("mime_type")
+
+    @strawberry.field
+    def url(self) -> str | None:
+        return self.record.get("url") or self.record.url
+
+    @strawberry.field
+    def modified_at(self) -> datetime | None:
+        return self.record.get("modified_at") or self.record.updated_at
+
+    @strawberry.field(description="The quote this document belongs to (by the estimate's number).")
+    def quote(self) -> Quote | None:
+        quotes = self.ix.by_number("quote", self.record.get("quote_number"))
+        return Quote.of(quotes[0], self.ix) if quotes else None
+
+    @strawberry.field
+    def sources(self) -> list[Provenance]:
+        return _provenance(self.record)
+
+    @classmethod
+    def of(cls, record: SalesRecord, ix: SalesIndex) -> Document:
+        return cls(id=strawberry.ID(to_global_id("Document", record.external_id)), record=record, ix=ix)
+
+
+_TYPES: dict[str, tuple[str, Any]] = {
+    "Quote": ("quote", Quote), "Order": ("order", Order), "Invoice": ("invoice", Invoice),
+    "Payment": ("payment", Payment), "Document": ("document", Document),
+}  # fmt: skip
+
+
+async def sales_object(info: Info, type_name: str, external_id: str) -> Node | None:
+    """The object behind a sales global id (``node``), or None."""
+    if type_name not in _TYPES or not sales_of(info).enabled:
+        return None
+    kind, cls = _TYPES[type_name]
+    found = await sales_of(info).records(info, kind, [external_id])
+    return cls.of(found[0], await sales_of(info).index(info)) if found else None

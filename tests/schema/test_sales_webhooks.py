@@ -1,0 +1,43 @@
+"""Webhooks keep the sales mirror fresh: a change upstream shows in the next query without a
+client asking for fresher data, and costs one incremental read, not a full one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.sandbox.seed_pipeline import PIPELINE_NOTES
+from tests.conftest import start_hub
+
+QUOTE = """query($n: String) { quotes(filter: {number: $n}) { edges { node { validUntil } } } }"""
+ORDER = """query($n: String) { orders(filter: {numberContains: $n}) { edges { node { number stage } } } }"""
+
+
+async def test_a_quickbooks_change_arrives_by_webhook(tmp_path: Path) -> None:
+    async for hub in start_hub(tmp_path, webhooks=True):
+        converted = PIPELINE_NOTES["converted_order"]
+        body = await hub.gql(QUOTE, {"n": converted["quote"]})
+        [edge] = body["data"]["quotes"]["edges"]
+        assert edge["node"]["validUntil"] != "2027-03-31"
+        qbo = hub.app.state.hub.sources["quickbooks"]
+        await qbo.sparse_update(
+            "Estimate", converted["quote_id"], {"ExpirationDate": "2027-03-31"}, request_id="test-webhook-1"
+        )
+        await hub.webhooks_delivered()
+        endpoints = hub.metrics.by_endpoint()
+        body = await hub.gql(QUOTE, {"n": converted["quote"]})
+        assert body["data"]["quotes"]["edges"][0]["node"]["validUntil"] == "2027-03-31"
+        # The webhook cost one change-data-capture request; the query after it none.
+        assert hub.metrics.by_endpoint() == endpoints
+        assert endpoints.get("quickbooks:cdc") == 1
+
+
+async def test_a_notion_change_arrives_by_webhook(tmp_path: Path) -> None:
+    async for hub in start_hub(tmp_path, webhooks=True):
+        converted = PIPELINE_NOTES["converted_order"]
+        body = await hub.gql(ORDER, {"n": converted["order"]})
+        [edge] = body["data"]["orders"]["edges"]
+        notion = hub.app.state.hub.sources["notion"]
+        await notion.update_page(converted["page_id"], {"Status": {"status": {"name": "Delivered"}}})
+        await hub.webhooks_delivered()
+        body = await hub.gql(ORDER, {"n": converted["order"]})
+        assert body["data"]["orders"]["edges"][0]["node"]["stage"] == "Delivered" != edge["node"]["stage"]
