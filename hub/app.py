@@ -3,6 +3,7 @@ vendor webhooks at ``/webhooks/quickbooks`` and ``/webhooks/notion``."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
@@ -37,9 +38,12 @@ def create_app(
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
+        resume = asyncio.create_task(app.state.hub.resume_pending_writes())
         try:
             yield
         finally:
+            resume.cancel()
+            await asyncio.gather(resume, return_exceptions=True)
             await app.state.hub.close()
 
     async def metrics(request: Request) -> Response:

@@ -16,6 +16,7 @@ from connectors.notion import NotionConnector
 from connectors.odoo import OdooConnector
 from connectors.quickbooks import QuickBooksConnector
 from connectors.sql import SqlInventoryConnector
+from hub.commands import QuoteCommands
 from hub.customers import CustomerDirectory
 from hub.drive import build_drive, build_proposals
 from hub.errors import ConfigError
@@ -25,6 +26,7 @@ from hub.inventory import InventoryService
 from hub.promise import Policy
 from hub.proposals import ProposalMaker
 from hub.sales import SalesService
+from hub.sales.writes import SalesWrites
 from hub.settings import QuickBooksSettings, Settings
 from hub.store import Store
 from mappings import MappingSet, load_inventory_sql, load_mappings
@@ -158,6 +160,40 @@ def build_sales(
     )
 
 
+def build_writes(
+    store: Store,
+    sources: Mapping[str, RecordSource],
+    directory: CustomerDirectory,
+    sales: SalesService,
+    proposals: ProposalMaker | None,
+) -> SalesWrites | None:
+    """Quote and order commands, when QuickBooks (the system of record for quotes) is enabled."""
+    qbo = sources.get("quickbooks")
+    if not isinstance(qbo, QuickBooksConnector):
+        return None
+    notion = sources.get("notion")
+    notion = notion if isinstance(notion, NotionConnector) else None
+    orders, deals = sales.collection("order"), sales.collection("deal")
+
+    def commands(proposal: object) -> QuoteCommands:
+        return QuoteCommands(
+            store.outbox,
+            qbo,
+            notion,
+            orders[2] if orders else None,
+            deals[2] if deals else None,
+            proposal,  # type: ignore[arg-type]
+        )
+
+    return SalesWrites(
+        store=store,
+        sales=sales,
+        make_commands=commands,
+        proposals=proposals,
+        notion_customers=directory.collection("notion") if notion is not None else None,
+    )
+
+
 def promise_policy(settings: Settings) -> Policy:
     p = settings.promise
     return Policy(
@@ -180,6 +216,7 @@ class Hub:
     sales: SalesService | None = None
     drive: GoogleDriveConnector | None = None
     proposals: ProposalMaker | None = None
+    writes: SalesWrites | None = None
 
     @property
     def changes(self) -> SalesService | None:
@@ -218,9 +255,31 @@ class Hub:
         )
         sales_sources: dict[str, object] = {**sources, **({"google_drive": drive} if drive else {})}
         sales = build_sales(settings, store, mappings, sales_sources)
+        writes = build_writes(store, sources, directory, sales, proposals)
         return cls(
-            settings, store, upstreams, mappings, sources, directory, inventory, sales, drive, proposals
+            settings,
+            store,
+            upstreams,
+            mappings,
+            sources,
+            directory,
+            inventory,
+            sales,
+            drive,
+            proposals,
+            writes,
         )
+
+    async def resume_pending_writes(self) -> None:
+        """Finish the writes a previous process left half-done (crash between outbox and upstream)."""
+        if self.writes is None:
+            return
+        for key, outcome in (await self.writes.commands.resume_pending()).items():
+            if isinstance(outcome, Exception):
+                log.warning("resuming write %s failed: %s", key, outcome)
+            else:
+                await self.writes.absorb(outcome)
+                log.info("resumed write %s (%s)", key, outcome.kind)
 
     async def close(self) -> None:
         if self.inventory is not None and isinstance(self.inventory.source, SqlInventoryConnector):

@@ -16,9 +16,10 @@ from strawberry.types import ExecutionResult
 from schema.context import Context
 from schema.errors import PartialErrors, mask_unexpected
 from schema.inventory import InventoryQuery, ProductQuery
-from schema.mutation import Mutation
+from schema.mutation import Mutation as IdentityMutation
 from schema.query import Query as CustomerQuery
 from schema.sales_lists import SalesQuery
+from schema.sales_mutation import SalesMutation
 from schema.sales_types import Document, Invoice, Order, Payment, Quote
 from schema.types import Customer
 
@@ -28,6 +29,7 @@ __all__ = ["GRAPHIQL_STATIC", "Context", "HubGraphQL", "build_schema"]
 
 
 Query = merge_types("Query", (CustomerQuery, SalesQuery, InventoryQuery, ProductQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, SalesMutation))
 
 
 def build_schema() -> strawberry.Schema:

@@ -22,6 +22,8 @@ from hub.sandbox.notion import create_notion_app
 from hub.sandbox.odoo import create_odoo_app
 from hub.sandbox.quickbooks import create_quickbooks_app
 from hub.sandbox.seed import (
+    NOTION_ORDERS_DATA_SOURCE_ID,
+    NOTION_PIPELINE_DATA_SOURCE_ID,
     NOTION_SANDBOX_TOKEN,
     QUICKBOOKS_CLIENT_ID,
     QUICKBOOKS_CLIENT_SECRET,
@@ -114,6 +116,8 @@ def sandbox_settings(urls: dict[str, str]) -> dict[str, Any]:
             "base_url": urls["notion"],
             "token": NOTION_SANDBOX_TOKEN,
             "webhook_verification_token": SANDBOX_NOTION_VERIFICATION_TOKEN,
+            "orders_data_source_id": NOTION_ORDERS_DATA_SOURCE_ID,
+            "pipeline_data_source_id": NOTION_PIPELINE_DATA_SOURCE_ID,
         },
         "quickbooks": {
             "base_url": qbo,
