@@ -29,6 +29,8 @@ identity_app = typer.Typer(
 )
 app.add_typer(auth_app, name="auth")
 app.add_typer(identity_app, name="identity")
+webhooks_app = typer.Typer(help="Vendor webhooks set-up.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 
 HostOpt = Annotated[str, typer.Option(help="interface to listen on")]
@@ -324,3 +326,25 @@ def sandbox(
 
 if __name__ == "__main__":
     app()
+
+
+@webhooks_app.command("notion-token")
+def webhooks_notion_token() -> None:
+    """Print the verification token Notion sent to /webhooks/notion, to paste into Notion's
+    "Verify subscription" dialog (then set HUB_NOTION__WEBHOOK_VERIFICATION_TOKEN to it)."""
+    from hub.store import Store
+    from hub.webhooks.notion import load_received_token
+
+    async def run() -> str | None:
+        settings = _settings()
+        store = await Store.open(settings.database_url, secret_key=settings.secret_key)
+        try:
+            return await load_received_token(store)
+        finally:
+            await store.close()
+
+    token = asyncio.run(run())
+    if token is None:
+        console.print("no verification token received yet: create the subscription in Notion first")
+        raise typer.Exit(1)
+    typer.echo(token)

@@ -23,12 +23,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import SecretStr
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.http.oauth_types import OAuthToken
 from hub.settings import NotionSettings
 from hub.webhooks.common import Change, EventLogProvider, SinkProvider, deliver, error, log, read_body
 
@@ -86,8 +89,20 @@ def parse_event(payload: Any) -> list[Change] | None:
     return []
 
 
+NOTION_WEBHOOK_CREDENTIAL = "notion:webhook-verification-token"
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+async def load_received_token(store: Any) -> str | None:
+    """The handshake token a hub kept (encrypted in the store), for ``hub webhooks notion-token``."""
+    saved = await store.tokens.load(NOTION_WEBHOOK_CREDENTIAL) if store is not None else None
+    return saved.access_token.get_secret_value() if saved is not None else None
+
+
 class NotionWebhook:
-    """The endpoint; holds the handshake token received by this process (in memory only)."""
+    """The endpoint. Without a configured token, the first handshake token is kept encrypted in the
+    store (credential ``notion:webhook-verification-token``) so it survives restarts and the operator can
+    read it with ``hub webhooks notion-token`` to paste into Notion's verification dialog."""
 
     def __init__(self, settings: NotionSettings, sink: SinkProvider, events: EventLogProvider) -> None:
         self.settings, self.sink, self.events = settings, sink, events
@@ -97,6 +112,19 @@ class NotionWebhook:
     def verification_token(self) -> str | None:
         configured = self.settings.webhook_verification_token
         return configured.get_secret_value() if configured is not None else self.received_token
+
+    async def _token(self, request: Request) -> str | None:
+        if self.verification_token is None:
+            self.received_token = await load_received_token(_store(request))
+        return self.verification_token
+
+    async def _keep(self, request: Request, token: str) -> None:
+        store = _store(request)
+        if store is not None:
+            await store.tokens.save(
+                NOTION_WEBHOOK_CREDENTIAL,
+                OAuthToken(access_token=SecretStr(token), refresh_token=None, expires_at=_NEVER),
+            )
 
     def handshake(self, token: str) -> Response:
         if self.settings.webhook_verification_token is not None:
@@ -108,9 +136,8 @@ class NotionWebhook:
         elif self.received_token is None:
             self.received_token = token
             log.warning(
-                "notion webhook: a verification token arrived (not logged); it verifies events until this "
-                "process stops. Set HUB_NOTION__WEBHOOK_VERIFICATION_TOKEN to it to keep webhooks working "
-                "across restarts"
+                "notion webhook: a verification token arrived (not logged) and is kept encrypted in the "
+                "store; `hub webhooks notion-token` prints it for Notion's verification dialog"
             )
         elif not hmac.compare_digest(self.received_token.encode(), token.encode()):
             log.warning(
@@ -126,7 +153,7 @@ class NotionWebhook:
             return error(413, "payload too large")
         signature = request.headers.get("x-notion-signature")
         if signature is not None:
-            token = self.verification_token
+            token = await self._token(request)
             if token is None or not verify_notion_signature(body, signature, token):
                 return error(401, "invalid X-Notion-Signature")
         try:
@@ -134,7 +161,11 @@ class NotionWebhook:
         except ValueError:
             return error(400, "malformed JSON")
         if isinstance(payload, dict) and (token := _handshake_token(payload)) is not None:
-            return self.handshake(token)  # Notion sends the handshake unsigned
+            known = await self._token(request)  # Notion sends the handshake unsigned
+            response = self.handshake(token)
+            if known is None and self.received_token == token:
+                await self._keep(request, token)
+            return response
         if signature is None:
             return error(401, "missing X-Notion-Signature")
         changes = parse_event(payload)
@@ -144,3 +175,9 @@ class NotionWebhook:
             return JSONResponse({"accepted": 0})
         task = BackgroundTask(deliver, "notion", changes, self.sink(request), self.events(request))
         return JSONResponse({"accepted": len(changes)}, background=task)
+
+
+def _store(request: Request) -> Any:
+    hub = getattr(request.app.state, "hub", None)
+    store = getattr(hub, "store", None)
+    return store if hasattr(getattr(store, "tokens", None), "load") else None

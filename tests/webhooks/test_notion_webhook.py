@@ -4,6 +4,7 @@ edited and trashed in the Notion simulator reach the hub as signed events after 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -211,3 +212,35 @@ async def test_simulator_pages_reach_the_hub_after_the_handshake(tmp_path: Path)
     assert kinds == ["page.properties_updated", "page.created", "page.deleted"]
     specifications = build_shop().notion_data_sources[DS]["properties"]["Specifications"]["id"]
     assert sender.deliveries[1].payload["data"]["updated_properties"] == [specifications]
+
+
+async def test_the_handshake_token_survives_a_restart_and_the_cli_prints_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app as cli
+
+    unverified = {"base_url": VENDOR_URLS["notion"], "token": NOTION_SANDBOX_TOKEN}
+    sender = NotionWebhookSender("http://hub.test/webhooks/notion")
+    async for hub in start_hub(tmp_path, notion=unverified):
+        sender.transport = httpx.ASGITransport(app=hub.app)
+        assert (await sender.verify()).status == 200
+    event = {
+        "id": "evt-restart",
+        "type": "page.properties_updated",
+        "timestamp": "2026-11-20T10:00:00Z",
+        "entity": {"id": PAGE, "type": "page"},
+        "data": {"parent": {"id": DS, "type": "database", "data_source_id": DS}},
+    }
+    body = json.dumps(event).encode()
+    async for hub in start_hub(tmp_path, notion=unverified):  # a new process over the same store
+        answer = await hub.client.post(
+            "/webhooks/notion", content=body, headers={"X-Notion-Signature": sender.sign(body)}
+        )
+        assert answer.status_code == 200, answer.text
+    await sender.aclose()
+    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["webhooks", "notion-token"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == sender.verification_token
