@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from connectors.base import RecordSource
+from connectors.base import RecordSource, SourceRecord
 from connectors.google_drive import GoogleDriveConnector
 from connectors.inventory import InventorySource
 from connectors.notion import NotionConnector
@@ -26,6 +26,7 @@ from hub.inventory import InventoryService
 from hub.promise import Policy
 from hub.proposals import ProposalMaker
 from hub.sales import SalesService
+from hub.sales.delivery import estimate_sales
 from hub.sales.writes import SalesWrites
 from hub.settings import QuickBooksSettings, Settings
 from hub.store import Store
@@ -166,6 +167,7 @@ def build_writes(
     directory: CustomerDirectory,
     sales: SalesService,
     proposals: ProposalMaker | None,
+    inventory: InventoryService | None = None,
 ) -> SalesWrites | None:
     """Quote and order commands, when QuickBooks (the system of record for quotes) is enabled."""
     qbo = sources.get("quickbooks")
@@ -185,11 +187,27 @@ def build_writes(
             proposal,  # type: ignore[arg-type]
         )
 
+    async def delivery_text(estimate: SourceRecord) -> str | None:
+        """The proposal's delivery line: the promise engine's date for what the workshop makes."""
+        if inventory is None:
+            return None
+        await sales.ensure_fresh()  # the items (SKUs) the lines refer to
+        [quote] = await sales.absorb([estimate])
+        found = await estimate_sales(quote, await sales.index(), inventory)
+        if found is None:
+            return None
+        when = found.promise.delivery_date
+        text = f"Delivery by {when:%B} {when.day}, {when.year}"
+        if found.lines.skipped:
+            text += " (made-to-order items; services and bought-in items as agreed)"
+        return text
+
     return SalesWrites(
         store=store,
         sales=sales,
         make_commands=commands,
         proposals=proposals,
+        delivery_text=delivery_text,
         notion_customers=directory.collection("notion") if notion is not None else None,
     )
 
@@ -255,7 +273,7 @@ class Hub:
         )
         sales_sources: dict[str, object] = {**sources, **({"google_drive": drive} if drive else {})}
         sales = build_sales(settings, store, mappings, sales_sources)
-        writes = build_writes(store, sources, directory, sales, proposals)
+        writes = build_writes(store, sources, directory, sales, proposals, inventory)
         return cls(
             settings,
             store,

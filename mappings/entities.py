@@ -196,6 +196,17 @@ ENTITIES: Mapping[str, EntitySchema] = {
         FieldDef("reference", (str,)),
         _ids("invoice_refs"),
     ),
+    # A QuickBooks product or service. ``sku`` (Item.Sku) is the product code in the inventory system
+    # for items the workshop makes; services and bought-in items have none.
+    "item": _schema(
+        "item",
+        FieldDef("name", (str,), required=True),
+        FieldDef("sku", (str,)),
+        FieldDef("active", (bool,)),
+        FieldDef("type", (str,)),
+        FieldDef("unit_price", (Money,)),
+        FieldDef("description", (str,)),
+    ),
     # A Notion "Orders" page. ``customer_ref`` is the Notion client page id; ``quote_ref`` the QuickBooks
     # Estimate Id and ``quote_number`` its DocNumber; ``invoice_number`` a QuickBooks invoice DocNumber.
     # ``stage`` is the Notion status name as the shop wrote it, ``status`` what it means for the order.

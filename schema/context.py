@@ -23,6 +23,7 @@ class Context:
     response: Any = None
     partial_errors: list[GraphQLError] = field(default_factory=list)
     sales: Any = None  # schema.sales_context.SalesContext, made on first use
+    delivery: Any = None  # schema.sales_delivery.DeliveryContext, made on first use
 
     @classmethod
     def for_request(cls, hub: Hub, request: Any = None, response: Any = None) -> Context:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from connectors.inventory import InventorySnapshot, StockLevel
     from hub.inventory import InventoryService
 
-__all__ = ["InventoryQuery", "ProductQuery"]
+__all__ = ["InventoryQuery", "ProductQuery", "promise_policy", "to_graphql"]
 
 
 @strawberry.enum
@@ -231,7 +231,7 @@ def to_graphql(result: OrderPromise) -> DeliveryEstimate:
     )
 
 
-def _policy(info: Info, given: PromisePolicyInput | None) -> Policy:
+def promise_policy(info: Info, given: PromisePolicyInput | None) -> Policy:
     base: Policy = info.context.hub.inventory.policy
     if given is None:
         return base
@@ -283,7 +283,7 @@ class InventoryQuery:
             # On the snapshot the lines were checked against: a second read could differ (or cost
             # another upstream call when maxAge is 0).
             result = await service.estimate(
-                order, requested_date=requested_date, policy=_policy(info, policy), snapshot=snapshot
+                order, requested_date=requested_date, policy=promise_policy(info, policy), snapshot=snapshot
             )
         except HubError as exc:
             raise hub_error(exc) from None

@@ -21,6 +21,7 @@ from hub.sales import SalesIndex, SalesRecord
 from mappings import Money as MoneyValue
 from schema.ids import to_global_id
 from schema.sales_context import sales_of
+from schema.sales_delivery import delivery_estimate_field, promised_date_field, skipped_products_field
 from schema.types import Money, Node, SourceSystem
 
 if TYPE_CHECKING:
@@ -230,6 +231,9 @@ class Quote(Node):
         ids = self.record.get("invoice_refs") or []
         return [Invoice.of(r, self.ix) for r in await sales_of(info).records(info, "invoice", ids)]
 
+    delivery_estimate = delivery_estimate_field()
+    skipped_products = skipped_products_field()
+
     @strawberry.field
     def sources(self) -> list[Provenance]:
         return _provenance(self.record, self._deal())
@@ -308,6 +312,10 @@ class Order(Node):
         quote = self._quote()
         number = quote.get("number") if quote else self.record.get("quote_number")
         return [Document.of(d, self.ix) for d in _latest(self.ix.documents_for_quote(number), "modified_at")]
+
+    delivery_estimate = delivery_estimate_field()
+    promised_date = promised_date_field()
+    skipped_products = skipped_products_field()
 
     @strawberry.field
     def sources(self) -> list[Provenance]:

@@ -1,7 +1,7 @@
 """Keeping the sales mirror fresh, one incremental read per source.
 
-* QuickBooks: one change-data-capture request for estimates, invoices and payments together
-  (``GET /cdc?entities=Estimate,Invoice,Payment``); a full read the first time, when the last sync is
+* QuickBooks: one change-data-capture request for estimates, invoices, payments and items together
+  (``GET /cdc?entities=Estimate,Invoice,Payment,Item``); a full read the first time, when the last sync is
   older than CDC's 30-day window, or when CDC hits its 1,000-object cap. Deleted objects (CDC stubs,
   or records missing from a full read) are kept as archived rows, so they drop out of every answer.
 * Notion: one data-source query per data source filtered on ``last_edited_time`` (re-reading the last

@@ -12,7 +12,7 @@ from mappings import ENTITIES
 __all__ = ["KINDS", "SalesRecord"]
 
 # The unified kinds the sales read model serves.
-KINDS = ("quote", "invoice", "payment", "order", "deal", "document")
+KINDS = ("quote", "invoice", "payment", "item", "order", "deal", "document")
 
 
 @dataclass(frozen=True)

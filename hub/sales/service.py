@@ -47,6 +47,7 @@ class SalesService:
                 ("quote", "quickbooks", "Estimate"),
                 ("invoice", "quickbooks", "Invoice"),
                 ("payment", "quickbooks", "Payment"),
+                ("item", "quickbooks", "Item"),
             ]
         if "notion" in sources:
             for kind, ds in (("order", orders_data_source_id), ("deal", pipeline_data_source_id)):

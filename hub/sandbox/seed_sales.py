@@ -81,6 +81,14 @@ _CATALOGUE: list[tuple[str, str, str, bool, int, str]] = [
     ("Costume design fee", "Service", "150.00", False, 1, "Costume design and renderings"),
     ("Sequin cape (discontinued)", "NonInventory", "275.00", True, 4, "Sequin cape"),
 ]
+# Items the workshop makes carry the inventory system's product code as their Sku (QBO Item.Sku, a
+# free-text field, minorversion 4+): it is how a quote line finds its product in Odoo (default_code).
+_SKUS = {
+    "Custom Victorian Gown": "FIN-VICTORIAN-GOWN",
+    "Tailcoat": "FIN-TAILCOAT",
+    "Chorus Tunic": "FIN-CHORUS-TUNIC",
+    "Period Corset": "FIN-CORSET-M",
+}
 _DESIGN_FEE = "Costume design fee"
 _MEMOS = {
     "Estimate": "Prices valid for 30 days. A 50% deposit confirms the build slot.",
@@ -150,6 +158,8 @@ def _items() -> list[dict[str, Any]]:
             "SyncToken": "0",
             "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
         }
+        if name in _SKUS:
+            item["Sku"] = _SKUS[name]
         if type_ == "NonInventory":
             item["ExpenseAccountRef"] = {"value": "80", "name": "Cost of Goods Sold"}
             item["PurchaseCost"] = money(Decimal(price) * Decimal("0.45"))

@@ -279,6 +279,7 @@ def test_shipped_files_load_and_validate() -> None:
         ("deal", "notion", "deals.notion.yaml"),
         ("document", "google_drive", "documents.google_drive.yaml"),
         ("invoice", "quickbooks", "invoices.quickbooks.yaml"),
+        ("item", "quickbooks", "items.quickbooks.yaml"),
         ("order", "notion", "orders.notion.yaml"),
         ("payment", "quickbooks", "payments.quickbooks.yaml"),
         ("quote", "quickbooks", "quotes.quickbooks.yaml"),
@@ -320,7 +321,7 @@ def test_missing_mapping_is_a_config_error() -> None:
         ConfigError,
         match=r"no mapping for entity 'customer' from source 'drive' \(have: "
         r"customer/notion, customer/quickbooks, deal/notion, document/google_drive, invoice/quickbooks, "
-        r"order/notion, payment/quickbooks, quote/quickbooks\)",
+        r"item/quickbooks, order/notion, payment/quickbooks, quote/quickbooks\)",
     ):
         load_mappings().get("customer", "drive")
 

@@ -40,11 +40,11 @@ async def test_nested_query_reads_each_source_a_bounded_number_of_times(hub: Hub
     await _nested(hub, 50)
     cold = _requests(hub) - before
     by_endpoint = hub.metrics.by_endpoint()
-    # QuickBooks: customers, then one full read per sales entity (estimates, invoices, payments).
+    # QuickBooks: customers, then one full read per sales entity (estimates, invoices, payments, items).
     assert by_endpoint.get("quickbooks:estimate.query") == 1
     assert by_endpoint.get("quickbooks:invoice.query") == 1
     assert by_endpoint.get("quickbooks:payment.query") == 1
-    assert cold["quickbooks"] == 4, by_endpoint
+    assert cold["quickbooks"] == 5, by_endpoint
     # Notion: clients (1 query + 2 property pages of the busy client), orders, pipeline.
     assert cold["notion"] == 5, by_endpoint
     # Drive: a token, the changes feed's start, then the whole shared drive in one files.list page.
@@ -69,7 +69,7 @@ async def test_nested_query_cost_does_not_grow_with_the_number_of_customers(hub:
         assert "errors" not in body, body.get("errors")
         costs[first] = hub.upstream() - before
     assert costs[5] == costs[50]
-    # One incremental read per collection: QuickBooks CDC (all three entities in one request) and
+    # One incremental read per collection: QuickBooks CDC (all four entities in one request) and
     # customers, Notion clients/orders/pipeline.
     assert costs[50] <= 6, costs
     by_endpoint = hub.metrics.by_endpoint()
@@ -225,3 +225,24 @@ async def test_documents_are_found_by_tag_and_by_client_folder(hub: HubUnderTest
     # Proposals link back to their quote, tagged or not (the DocNumber is in the name).
     proposals = [d["node"] for n in nodes for d in n["documents"]["edges"] if d["node"]["kind"] == "PROPOSAL"]
     assert proposals and all(p["quote"] for p in proposals)
+
+
+async def test_records_missing_from_the_mirror_are_read_in_one_batch_per_level(hub: HubUnderTest) -> None:
+    query = "{ invoices(first: 100) { edges { node { number payments { amount { amount } } } } } }"
+    warm = await hub.gql(query)
+    paid = {e["node"]["number"]: e["node"]["payments"] for e in warm["data"]["invoices"]["edges"]}
+    # The payments vanish from the mirror (a store restored from an old backup, say).
+    from sqlalchemy import delete
+
+    from hub.store.tables import records
+
+    service = hub.app.state.hub.sales
+    async with service.store.engine.begin() as conn:
+        await conn.execute(delete(records).where(records.c.collection == "Payment"))
+    service._index = None
+    before = hub.metrics.by_endpoint().get("quickbooks:payment.query", 0)
+    body = await hub.gql(query)
+    assert "errors" not in body, body
+    # Every invoice's payments again, from one `Id IN (...)` query for all of them.
+    assert {e["node"]["number"]: e["node"]["payments"] for e in body["data"]["invoices"]["edges"]} == paid
+    assert hub.metrics.by_endpoint().get("quickbooks:payment.query", 0) == before + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,9 @@ async def test_same_key_other_request_is_a_conflict_and_bad_input_names_the_fiel
         hub, "ui-create-2", proposal=False, lines=[{"productId": "1", "quantity": "1", "unitPrice": "1"}]
     )
     assert (other["__typename"], other["code"], other["retryable"]) == (
-        "ConflictError", "IDEMPOTENCY_CONFLICT", False
+        "ConflictError",
+        "IDEMPOTENCY_CONFLICT",
+        False,
     )
     bad = await create(hub, "ui-create-3", proposal=False,
                        lines=[{"productId": "9999", "quantity": "1", "unitPrice": "10"}])  # fmt: skip
@@ -172,3 +175,36 @@ async def test_an_upstream_failure_mid_write_is_finished_by_a_retry_without_dupl
         done = await create(hub, "ui-retry-1", proposal=False)
         assert done["__typename"] == "QuotePayload" and done["quote"]["pipelineStage"] == "Qualified"
         assert len(estimates(hub)) == before + 1  # the retry resumed; QuickBooks saw the estimate once
+
+
+async def test_the_generated_proposal_carries_the_quote_and_its_delivery_date(hub: HubUnderTest) -> None:
+    import httpx
+
+    from hub.sandbox.seed_documents import DRIVE_SERVICE_ACCOUNT_EMAIL
+
+    created = await create(hub, "ui-proposal-text")
+    quote = created["quote"]
+    body = await hub.gql(
+        """query($id: ID!) { node(id: $id) { ... on Quote { number
+             deliveryEstimate { deliveryDate } documents { name kind mimeType sources { externalId } } } } }""",
+        {"id": quote["id"]},
+    )
+    node = body["data"]["node"]
+    delivery = node["deliveryEstimate"]["deliveryDate"]
+    doc = next(d for d in node["documents"] if d["mimeType"] == "application/vnd.google-apps.document")
+    drive = hub.sims["google_drive"]
+    token = drive.state.tokens.issue(DRIVE_SERVICE_ACCOUNT_EMAIL)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=drive), base_url="https://www.googleapis.com"
+    ) as c:
+        response = await c.get(
+            f"/drive/v3/files/{doc['sources'][0]['externalId']}/export",
+            params={"mimeType": "text/plain"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    text = response.text
+    assert response.status_code == 200, text
+    assert quote["number"] in text
+    assert "$5,170.00" in text and "{{" not in text
+    day = date.fromisoformat(delivery)
+    assert f"{day:%B} {day.day}, {day.year}" in text
