@@ -246,3 +246,28 @@ async def test_records_missing_from_the_mirror_are_read_in_one_batch_per_level(h
     # Every invoice's payments again, from one `Id IN (...)` query for all of them.
     assert {e["node"]["number"]: e["node"]["payments"] for e in body["data"]["invoices"]["edges"]} == paid
     assert hub.metrics.by_endpoint().get("quickbooks:payment.query", 0) == before + 1
+
+
+async def test_a_customers_documents_page_past_one_page(hub: HubUnderTest) -> None:
+    busy_id = SALES_NOTES["busy_customer_id"]
+    body = await hub.gql("{ customers(first: 100) { edges { node { id sources { system externalId } } } } }")
+    customer = next(
+        e["node"]["id"]
+        for e in body["data"]["customers"]["edges"]
+        if {"system": "QUICKBOOKS", "externalId": busy_id} in e["node"]["sources"]
+    )
+    seen: list[str] = []
+    after = None
+    while True:
+        body = await hub.gql(
+            """query($id: ID!, $after: String) { node(id: $id) { ... on Customer {
+                 documents(first: 10, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+                   edges { node { id modifiedAt } } } } } }""",
+            {"id": customer, "after": after},
+        )
+        page = body["data"]["node"]["documents"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == page["totalCount"] > 20
