@@ -17,17 +17,8 @@ from strawberry.types import Info
 from hub.sales import SalesIndex, SalesRecord
 from schema.ids import decode_cursor, encode_cursor, from_global_id
 from schema.sales_context import customer_refs, sales_of
-from schema.sales_types import (
-    Document,
-    DocumentKind,
-    Invoice,
-    InvoiceStatus,
-    Order,
-    OrderStatus,
-    Quote,
-    QuoteStatus,
-    invoice_status,
-)
+from schema.sales_types import Document, Invoice, Order, Quote, invoice_status
+from schema.sales_values import DocumentKind, InvoiceStatus, OrderStatus, QuoteStatus
 
 __all__ = [
     "DocumentFilter", "InvoiceFilter", "OrderFilter", "QuoteFilter", "SalesQuery", "customer_documents",

@@ -8,134 +8,37 @@ from and how old it is.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from hub.sales import SalesIndex, SalesRecord
-from mappings import Money as MoneyValue
 from schema.ids import to_global_id
 from schema.sales_context import sales_of
 from schema.sales_delivery import delivery_estimate_field, promised_date_field, skipped_products_field
-from schema.types import Money, Node, SourceSystem
+from schema.sales_values import (
+    DocumentKind,
+    InvoiceStatus,
+    LineItem,
+    OrderStatus,
+    Provenance,
+    QuoteStatus,
+    lines_of,
+    money_of,
+    provenance_of,
+    text_lines,
+)
+from schema.types import Money, Node
 
 if TYPE_CHECKING:
     from schema.types import Customer
 
-__all__ = [
-    "Document", "DocumentKind", "Invoice", "InvoiceStatus", "LineItem", "Order", "OrderStatus", "Payment",
-    "Provenance", "Quote", "QuoteStatus", "invoice_status", "sales_object",
-]  # fmt: skip
+__all__ = ["Document", "Invoice", "Order", "Payment", "Quote", "invoice_status", "sales_object"]
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.types")]
-
-
-@strawberry.enum
-class QuoteStatus(Enum):
-    DRAFT = "DRAFT"
-    SENT = "SENT"
-    ACCEPTED = "ACCEPTED"
-    DECLINED = "DECLINED"
-    EXPIRED = "EXPIRED"
-    CONVERTED = "CONVERTED"
-
-
-@strawberry.enum
-class OrderStatus(Enum):
-    NOT_STARTED = "NOT_STARTED"
-    IN_PRODUCTION = "IN_PRODUCTION"
-    READY = "READY"
-    DELIVERED = "DELIVERED"
-    INVOICED = "INVOICED"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum
-class InvoiceStatus(Enum):
-    OPEN = "OPEN"
-    PARTIALLY_PAID = "PARTIALLY_PAID"
-    PAID = "PAID"
-    OVERDUE = "OVERDUE"
-    VOID = "VOID"
-
-
-@strawberry.enum
-class DocumentKind(Enum):
-    PROPOSAL = "PROPOSAL"
-    CONTRACT = "CONTRACT"
-    OTHER = "OTHER"
-
-
-@strawberry.type(description="Where a record came from, and when the hub last read it.")
-class Provenance:
-    system: SourceSystem
-    external_id: str
-    url: str | None
-    fetched_at: datetime
-    updated_at: datetime | None = strawberry.field(description="the source's own last-modified time")
-
-
-def _provenance(*records: SalesRecord | None) -> list[Provenance]:
-    return [
-        Provenance(
-            system=SourceSystem(r.source),
-            external_id=r.external_id,
-            url=r.url,
-            fetched_at=r.fetched_at,
-            updated_at=r.updated_at,
-        )
-        for r in records
-        if r is not None
-    ]
-
-
-def _money(value: Any) -> Money | None:
-    return Money(amount=value.amount, currency=value.currency) if isinstance(value, MoneyValue) else None
-
-
-@strawberry.type
-class LineItem:
-    product: str
-    product_id: str | None = strawberry.field(description="the source's item id (QuickBooks ItemRef)")
-    description: str | None
-    quantity: Decimal | None
-    unit_price: Money | None
-    amount: Money | None
-
-
-def _lines(raw: Any) -> list[LineItem]:
-    return [
-        LineItem(
-            product=line.get("product") or "",
-            product_id=line.get("item_ref"),
-            description=line.get("description"),
-            quantity=line.get("quantity"),
-            unit_price=_money(line.get("unit_price")),
-            amount=_money(line.get("amount")),
-        )
-        for line in raw or []
-    ]
-
-
-_TEXT_LINE = re.compile(r"^\s*(?P<qty>\d+(?:\.\d+)?)\s*x\s*(?P<product>.+?)\s*$")
-
-
-def _text_lines(text: str | None) -> list[LineItem]:
-    """Notion's "Lines" text ("2 x Corset; 1 x Cape") for orders that did not come from a quote."""
-    out = []
-    for part in (text or "").split(";"):
-        if match := _TEXT_LINE.match(part):
-            out.append(LineItem(product=match["product"], product_id=None, description=None,
-                                quantity=Decimal(match["qty"]), unit_price=None, amount=None))  # fmt: skip
-        elif part.strip():
-            out.append(LineItem(product=part.strip(), product_id=None, description=None, quantity=None,
-                                unit_price=None, amount=None))  # fmt: skip
-    return out
 
 
 async def _customer(info: Info, source: str, ref: str | None) -> Customer | None:
@@ -177,19 +80,19 @@ class Quote(Node):
 
     @strawberry.field
     def lines(self) -> list[LineItem]:
-        return _lines(self.record.get("lines"))
+        return lines_of(self.record.get("lines"))
 
     @strawberry.field
     def subtotal(self) -> Money | None:
-        return _money(self.record.get("subtotal"))
+        return money_of(self.record.get("subtotal"))
 
     @strawberry.field
     def tax(self) -> Money | None:
-        return _money(self.record.get("tax"))
+        return money_of(self.record.get("tax"))
 
     @strawberry.field
     def total(self) -> Money | None:
-        return _money(self.record.get("total"))
+        return money_of(self.record.get("total"))
 
     def _deal(self) -> SalesRecord | None:
         deals = self.ix.by_quote("deal", self.record.external_id)
@@ -236,7 +139,7 @@ class Quote(Node):
 
     @strawberry.field
     def sources(self) -> list[Provenance]:
-        return _provenance(self.record, self._deal())
+        return provenance_of(self.record, self._deal())
 
     @classmethod
     def of(cls, record: SalesRecord, ix: SalesIndex) -> Quote:
@@ -285,11 +188,11 @@ class Order(Node):
     @strawberry.field(description="The quote's lines when the order came from one, else the order's own.")
     def lines(self) -> list[LineItem]:
         quote = self._quote()
-        return _lines(quote.get("lines")) if quote else _text_lines(self.record.get("lines_text"))
+        return lines_of(quote.get("lines")) if quote else text_lines(self.record.get("lines_text"))
 
     @strawberry.field
     def total(self) -> Money | None:
-        return _money(self.record.get("total"))
+        return money_of(self.record.get("total"))
 
     @strawberry.field
     def payment_status(self) -> str | None:
@@ -297,7 +200,7 @@ class Order(Node):
 
     @strawberry.field
     def amount_paid(self) -> Money | None:
-        return _money(self.record.get("amount_paid"))
+        return money_of(self.record.get("amount_paid"))
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:
@@ -319,7 +222,7 @@ class Order(Node):
 
     @strawberry.field
     def sources(self) -> list[Provenance]:
-        return _provenance(self.record)
+        return provenance_of(self.record)
 
     @classmethod
     def of(cls, record: SalesRecord, ix: SalesIndex) -> Order:
@@ -359,15 +262,15 @@ class Invoice(Node):
 
     @strawberry.field
     def total(self) -> Money | None:
-        return _money(self.record.get("total"))
+        return money_of(self.record.get("total"))
 
     @strawberry.field
     def balance(self) -> Money | None:
-        return _money(self.record.get("balance"))
+        return money_of(self.record.get("balance"))
 
     @strawberry.field
     def lines(self) -> list[LineItem]:
-        return _lines(self.record.get("lines"))
+        return lines_of(self.record.get("lines"))
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerRef | None:
@@ -391,7 +294,7 @@ class Invoice(Node):
 
     @strawberry.field
     def sources(self) -> list[Provenance]:
-        return _provenance(self.record)
+        return provenance_of(self.record)
 
     @classmethod
     def of(cls, record: SalesRecord, ix: SalesIndex) -> Invoice:
@@ -405,7 +308,7 @@ class Payment(Node):
 
     @strawberry.field
     def amount(self) -> Money | None:
-        return _money(self.record.get("amount"))
+        return money_of(self.record.get("amount"))
 
     @strawberry.field
     def date(self) -> dt.date | None:
@@ -426,7 +329,7 @@ class Payment(Node):
 
     @strawberry.field
     def sources(self) -> list[Provenance]:
-        return _provenance(self.record)
+        return provenance_of(self.record)
 
     @classmethod
     def of(cls, record: SalesRecord, ix: SalesIndex) -> Payment:
@@ -466,7 +369,7 @@ class Document(Node):
 
     @strawberry.field
     def sources(self) -> list[Provenance]:
-        return _provenance(self.record)
+        return provenance_of(self.record)
 
     @classmethod
     def of(cls, record: SalesRecord, ix: SalesIndex) -> Document:
