@@ -17,6 +17,7 @@ from rich.table import Table
 
 from hub.errors import HubError
 from hub.settings import Settings
+from hub.sync_cli import sync_app, worker
 
 app = typer.Typer(
     help="Sales Hub: one GraphQL endpoint over Notion, QuickBooks Online and more.",
@@ -31,6 +32,7 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(identity_app, name="identity")
 webhooks_app = typer.Typer(help="Vendor webhooks set-up.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(sync_app, name="sync")
 console = Console()
 
 HostOpt = Annotated[str, typer.Option(help="interface to listen on")]
@@ -324,8 +326,7 @@ def sandbox(
         pass
 
 
-if __name__ == "__main__":
-    app()
+app.command("worker")(worker)  # hub.sync_cli
 
 
 @webhooks_app.command("notion-token")
@@ -348,3 +349,7 @@ def webhooks_notion_token() -> None:
         console.print("no verification token received yet: create the subscription in Notion first")
         raise typer.Exit(1)
     typer.echo(token)
+
+
+if __name__ == "__main__":
+    app()

@@ -31,6 +31,7 @@ from hub.sales.writes import SalesWrites
 from hub.settings import QuickBooksSettings, Settings
 from hub.store import Store
 from mappings import MappingSet, load_inventory_sql, load_mappings
+from mappings.sync_spec import load_sync_spec
 
 __all__ = ["Hub", "quickbooks_credential_key"]
 
@@ -246,6 +247,7 @@ class Hub:
         cls, settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
     ) -> Hub:
         mappings = load_mappings(settings.mappings_dir)
+        load_sync_spec(settings.mappings_dir)  # a bad sync file stops start-up too, not the first run
         store = await Store.open(settings.database_url, secret_key=settings.secret_key)
         upstreams = Upstreams(settings.http, transports=transports)
         try:

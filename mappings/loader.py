@@ -71,7 +71,7 @@ def load_mappings(directory: Path | None = None) -> MappingSet:
     directory = DEFAULT_DIRECTORY if directory is None else Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"mapping directory {directory} does not exist")
-    files = sorted(directory.glob("*.yaml"))
+    files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("sync."))  # sync_spec.py
     return MappingSet([parse_mapping(path.read_text(encoding="utf-8"), path.name) for path in files])
 
 

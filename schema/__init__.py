@@ -21,6 +21,7 @@ from schema.query import Query as CustomerQuery
 from schema.sales_lists import SalesQuery
 from schema.sales_mutation import SalesMutation
 from schema.sales_types import Document, Invoice, Order, Payment, Quote
+from schema.sync import SyncMutation, SyncQuery
 from schema.types import Customer
 
 SALES_TYPES = [Quote, Order, Invoice, Payment, Document]
@@ -28,8 +29,8 @@ SALES_TYPES = [Quote, Order, Invoice, Payment, Document]
 __all__ = ["GRAPHIQL_STATIC", "Context", "HubGraphQL", "build_schema"]
 
 
-Query = merge_types("Query", (CustomerQuery, SalesQuery, InventoryQuery, ProductQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, SalesMutation))
+Query = merge_types("Query", (CustomerQuery, SalesQuery, InventoryQuery, ProductQuery, SyncQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, SalesMutation, SyncMutation))
 
 
 def build_schema() -> strawberry.Schema:

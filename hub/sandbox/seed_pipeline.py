@@ -91,7 +91,7 @@ _IDS = {  # property ids per data source (Notion's short, URL-encoded ids)
         "Status": "Os%3Ds", "Specifications": "Sp%3Ec", "Quote": "Qt%3De", "Quote ID": "QI%3Dd",
         "Maker": "Mk%3Dr", "Lines": "Ln%3Ds", "QuickBooks Invoice": "QB%3Dv", "Payment Status": "PS%3Dt",
         "Amount Paid": "AP%3Dd", "Order": "title", "Client": "Cl%3Ar", "Stage": "Sg%3De",
-        "Due Date": "DD%3At", "Total": "Tt%3Dl", "Hub Key": "HK%3Do",
+        "Due Date": "DD%3At", "Total": "Tt%3Dl", "Hub Key": "HK%3Do", "Invoice Link": "IL%3Dk",
     },
     "pipeline": {
         "Deal": "title", "Stage": "Pg%3Ds", "Probability": "Pb%3Dy", "Owner": "Ow%3Dn",
@@ -116,6 +116,7 @@ _SEASON_PIECES = ("chorus coats", "principal gowns", "soldiers' uniforms", "mill
 _CANCELLED_SEASON = (4, 16)  # which of Lyric's season builds were cancelled
 _REPEAT_LEADS = ("lyric", "starboard", "riverside")
 _DORMANT_LOST = ("dunmore", "orchid")
+_QBO_INVOICE = "https://app.sandbox.qbo.intuit.com/app/invoice?txnId="
 
 
 def _prop(kind: str, ds: str, name: str, value: Any) -> dict[str, Any]:
@@ -512,6 +513,8 @@ class _Drawer:
             "QuickBooks Invoice": _prop(
                 "rich_text", "orders", "QuickBooks Invoice", _rich(invoice["DocNumber"] if invoice else None)
             ),
+            # where the invoice opens in QuickBooks, as the hub's invoice sync writes it
+            "Invoice Link": _prop("url", "orders", "Invoice Link", invoice and _QBO_INVOICE + invoice["Id"]),
             "Payment Status": _prop(
                 "select", "orders", "Payment Status", payment and _choice(payment, _PAYMENT)
             ),
@@ -554,6 +557,7 @@ def _orders_schema(old: dict[str, Any]) -> dict[str, Any]:
         _schema("Lines", "rich_text", None, ids["Lines"]),
         old["Total"],
         _schema("QuickBooks Invoice", "rich_text", None, ids["QuickBooks Invoice"]),
+        _schema("Invoice Link", "url", None, ids["Invoice Link"]),
         _schema("Payment Status", "select", payment, ids["Payment Status"]),
         _schema("Amount Paid", "number", {"format": "dollar"}, ids["Amount Paid"]),
         old["Stage"],

@@ -32,6 +32,7 @@ __all__ = [
     "outbox",
     "records",
     "sync_cursors",
+    "sync_runs",
     "webhook_events",
 ]
 
@@ -150,4 +151,23 @@ webhook_events = Table(
     Column("event_id", String(200), primary_key=True),
     Column("received_at", UTCDateTime(), nullable=False),
     Index("ix_webhook_events_received_at", "received_at"),
+)
+
+# One row per run of a sync job (``hub.sync.runs``): a run a killed process left ``running`` is marked
+# ``crashed`` by the next one; ``owner`` (host:pid:token) and ``heartbeat_at`` tell live runs from dead.
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("dry_run", Boolean, nullable=False, server_default=false()),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("counts", TaggedJSON(), nullable=False),
+    Column("errors", TaggedJSON(), nullable=False),
+    Column("owner", String(200), nullable=True),
+    Column("heartbeat_at", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('running', 'ok', 'errors', 'crashed')", name="ck_sync_runs_status"),
+    Index("ix_sync_runs_kind_started_at", "kind", "started_at"),
 )

@@ -32,9 +32,11 @@ from hub.sandbox.seed_sales import SALES_AS_OF, Sales, build_sales
 ORDER_PROPS = {
     "Order": "title", "Client": "relation", "Status": "status", "Due Date": "date",
     "Specifications": "rich_text", "Quote": "rich_text", "Quote ID": "rich_text", "Maker": "people",
-    "Lines": "rich_text", "Total": "number", "QuickBooks Invoice": "rich_text", "Payment Status": "select",
+    "Lines": "rich_text", "Total": "number", "QuickBooks Invoice": "rich_text", "Invoice Link": "url",
+    "Payment Status": "select",
     "Amount Paid": "number", "Stage": "select", "Hub Key": "rich_text",
 }  # fmt: skip
+QBO_INVOICE = "https://app.sandbox.qbo.intuit.com/app/invoice?txnId="
 PIPELINE_PROPS = {
     "Deal": "title", "Stage": "status", "Probability": "number", "Owner": "people", "Expected Close": "date",
     "Value": "number", "Client": "relation", "Quote": "rich_text", "Quote ID": "rich_text",
@@ -172,6 +174,7 @@ def test_orders_follow_estimates_and_invoices(shop: Shop, sales: Sales) -> None:
             assert ([invoices[number]["Id"]] if number else []) == linked_invoice
             assert val(order, "Due Date") >= date.fromisoformat(estimate["AcceptedDate"])
             assert val(order, "Lines") and "x" in val(order, "Lines")
+        assert val(order, "Invoice Link") == (number and f"{QBO_INVOICE}{invoices[number]['Id']}")
         if number:
             invoice = invoices[number]
             assert invoice["CustomerRef"]["value"] == client_qbo(order)

@@ -16,7 +16,7 @@ from hub.store.tables import metadata
 from tests.store.conftest import OpenStore
 
 TABLES = {"records", "sync_cursors", "customer_entities", "identity_links", "oauth_credentials",
-          "outbox", "webhook_events"}
+          "outbox", "webhook_events", "sync_runs"}
 
 
 async def _tables(store: Store) -> set[str]:
