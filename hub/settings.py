@@ -184,6 +184,9 @@ class FaultSettings(BaseModel):
     error_rate: float = Field(0.0, ge=0, le=1)
     burst_429: int = Field(0, ge=0, description="answer the next N requests with 429")
     outage: bool = False
+    # QuickBooks and Notion simulators (hub.sandbox.tripwires): "[METHOD ]PATH[#N][ after][ drop]".
+    fail_at: str | None = Field(None, description="answer 500 (drop: close the connection) at this request")
+    stall_at: str | None = Field(None, description="hold this request until POST /_sandbox/release")
 
 
 class SandboxSettings(BaseModel):

@@ -9,7 +9,8 @@ Serves the vendor's own paths, headers and error objects so a connector cannot t
 * ``GET /v1/users/me``, ``GET /v1/users``, ``GET /v1/users/{id}``.
 
 Every request passes one gate (an ASGI middleware): fault knobs, ``Authorization: Bearer``,
-``Notion-Version``, then a token-bucket rate limit answering 429 with ``Retry-After``.
+``Notion-Version``, then a token-bucket rate limit answering 429 with ``Retry-After``, then the
+``fail_at``/``stall_at`` trip wires (``hub.sandbox.tripwires``; ``/_sandbox/faults``).
 Errors are Notion error objects (https://developers.notion.com/reference/status-codes).
 
 >>> app = create_notion_app(enforce_rate_limit=False)
@@ -41,6 +42,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.sandbox.faults import Faults
 from hub.sandbox.seed import NOTION_BOT_USER_ID, NOTION_SANDBOX_TOKEN, Shop, build_shop, notion_time
+from hub.sandbox.tripwires import SandboxControl, serve_tripped
 from hub.sandbox.webhooks import NotionWebhookSender
 
 __all__ = ["NOTION_API_VERSION", "NotionError", "TokenBucket", "create_notion_app"]
@@ -131,6 +133,10 @@ class _Gate:
         error = await self._check(state, {k.decode().lower(): v.decode() for k, v in scope["headers"]})
         if error is not None:
             await error.response()(scope, receive, send)
+            return
+        if (tripped := state.faults.trip(scope["method"], scope["path"])) is not None:  # fail_at/stall_at
+            fault = NotionError(500, "internal_server_error", "Unexpected error occurred.").response()
+            await serve_tripped(tripped, self.app, scope, receive, send, fault)
             return
         await self.app(scope, receive, send)
 
@@ -1065,7 +1071,7 @@ def create_notion_app(
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(_Gate)],
+        middleware=[Middleware(SandboxControl), Middleware(_Gate)],  # /_sandbox/... before the gate
         exception_handlers={NotionError: _notion_error, HTTPException: _http_error},
     )
     app.state.shop = (shop or build_shop()).copy()

@@ -22,6 +22,8 @@ Serves, for one sandbox company (realm):
   minute is 429 (3001 ThrottleExceeded), https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles.
   A batch counts as one call there and also against its own ``batch_per_minute`` (Intuit: 40 batch
   requests a minute per realm and app; 120 per realm across apps, which one app never reaches first).
+* ``app.state.faults``: the fault knobs, ``fail_at``/``stall_at`` included (``hub.sandbox.tripwires``:
+  checked after auth and throttling, so they count requests the simulator serves); ``/_sandbox/faults``.
 * The OAuth endpoints of ``quickbooks_oauth`` (``/connect/oauth2``, ``/oauth2/v1/tokens/bearer``, revoke).
 * Every response carries ``intuit_tid``; ``app.state.requests`` counts (method, route template).
 
@@ -52,6 +54,7 @@ from hub.sandbox.quickbooks_oauth import OAuthServer, oauth_routes
 from hub.sandbox.quickbooks_store import Company, Reply
 from hub.sandbox.seed import QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET, QUICKBOOKS_REALM_ID
 from hub.sandbox.seed_sales import Sales, build_sales
+from hub.sandbox.tripwires import SandboxControl, TrippedResponse
 from hub.sandbox.webhooks import QuickBooksWebhookSender
 
 __all__ = ["MIN_MINOR_VERSION", "create_quickbooks_app"]
@@ -139,11 +142,7 @@ class _Api:
             detail = "The service is temporarily unavailable; try again later."
             return _json((503, self.company.fault("SystemFault", "10000", "Service Unavailable", detail)))
         if decision == "error":
-            message = "An application error has occurred while processing your request"
-            body = self.company.fault(
-                "SystemFault", "10000", message, "System Failure Error: simulated fault"
-            )
-            return _json((500, body))
+            return self.internal_error()
         if decision == "rate_limited":  # a short burst: ask for a short pause
             return self.throttled(1.0)
         header = request.headers.get("authorization", "")
@@ -164,9 +163,19 @@ class _Api:
             return self.throttled(wait)
         if batch and self.batch_throttle is not None and (wait := self.batch_throttle.hit(realm)) is not None:
             return self.throttled(wait)
+        if (tripped := self.faults.trip(request.method, request.url.path)) is not None:  # fail_at/stall_at
+            return TrippedResponse(tripped, lambda: self.serve(request, handler), self.internal_error())
+        return await self.serve(request, handler)
+
+    async def serve(self, request: Request, handler: Handler) -> Response:
         minor = request.query_params.get("minorversion", "")
         self.minor_versions[max(MIN_MINOR_VERSION, int(minor) if minor.isdigit() else 0)] += 1
         return _json(await handler(self, request))
+
+    def internal_error(self) -> Response:
+        message = "An application error has occurred while processing your request"
+        body = self.company.fault("SystemFault", "10000", message, "System Failure Error: simulated fault")
+        return _json((500, body))
 
     async def query(self, request: Request) -> Reply:
         text = request.query_params.get("query", "")
@@ -306,6 +315,7 @@ def create_quickbooks_app(
     counter: Counter[tuple[str, str]] = Counter()
     app = Starlette(routes=routes)
     app.add_middleware(CountRequests, counter=counter, headers=_intuit_tid)
+    app.add_middleware(SandboxControl)  # /_sandbox/faults, /_sandbox/release: outside the API, not counted
     app.state.faults = faults
     app.state.customers = company.customers
     app.state.tables = company.tables
