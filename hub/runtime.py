@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -29,6 +29,7 @@ from hub.sales import SalesService
 from hub.sales.delivery import estimate_sales
 from hub.sales.writes import SalesWrites
 from hub.settings import QuickBooksSettings, Settings
+from hub.signals import ChangeSink
 from hub.store import Store
 from mappings import MappingSet, load_inventory_sql, load_mappings
 from mappings.sync_spec import load_sync_spec
@@ -236,11 +237,18 @@ class Hub:
     drive: GoogleDriveConnector | None = None
     proposals: ProposalMaker | None = None
     writes: SalesWrites | None = None
+    _changes: ChangeSink | None = field(default=None, repr=False)
 
     @property
-    def changes(self) -> SalesService | None:
-        """Where webhooks send change signals (``hub.signals.ChangeSink``)."""
-        return self.sales
+    def changes(self) -> ChangeSink | None:
+        """Where webhooks send change signals: the sales mirror, then payments back to Notion."""
+        if self.sales is None:
+            return None
+        if self._changes is None:
+            from hub.sync.on_change import ChangesWithPaymentsBack
+
+            self._changes = ChangesWithPaymentsBack(self)
+        return self._changes
 
     @classmethod
     async def start(

@@ -307,7 +307,7 @@ def create_quickbooks_app(
             route(_reader(e), ["GET"], f"/{e.lower()}/{{entity_id}}")
             for e in ("Item", "Estimate", "Invoice", "Payment")
         ),
-        *(route(_writer(e), ["POST"], f"/{e.lower()}") for e in ("Estimate", "Invoice")),
+        *(route(_writer(e), ["POST"], f"/{e.lower()}") for e in ("Estimate", "Invoice", "Payment")),
         *(route(_sender(e), ["POST"], f"/{e.lower()}/{{entity_id}}/send") for e in ("Estimate", "Invoice")),
         route(_Api.batch, ["POST"], "/batch", batch=True),
         route(_Api.cdc, ["GET"], "/cdc"),

@@ -277,6 +277,11 @@ class Company:
         """Create, update (full or ``"sparse": true``) or, with ``operation="delete"``, delete."""
         if entity == "Customer" and operation != "delete":
             return self.write_customer(payload)
+        creating = not (isinstance(payload, dict) and "Id" in payload)
+        if entity == "Payment" and operation != "delete" and creating:
+            from hub.sandbox.quickbooks_payments import create_payment
+
+            return create_payment(self, payload)
         try:
             # QBO never deletes a customer (it is made inactive instead).
             if entity not in _WRITABLE or entity == "Customer" or not isinstance(payload, dict):

@@ -185,8 +185,8 @@ async def test_the_generated_proposal_carries_the_quote_and_its_delivery_date(hu
     created = await create(hub, "ui-proposal-text")
     quote = created["quote"]
     body = await hub.gql(
-        """query($id: ID!) { node(id: $id) { ... on Quote { number
-             deliveryEstimate { deliveryDate } documents { name kind mimeType sources { externalId } } } } }""",
+        """query($id: ID!) { node(id: $id) { ... on Quote { number deliveryEstimate { deliveryDate }
+             documents { name kind mimeType sources { externalId } } } } }""",
         {"id": quote["id"]},
     )
     node = body["data"]["node"]
