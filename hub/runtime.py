@@ -96,7 +96,8 @@ def build_sources(settings: Settings, upstreams: Upstreams, store: Store) -> dic
         client = upstreams.client(
             "quickbooks",
             q.api_base_url,
-            limits=[Limit(q.rate_per_second, 1.0), Limit(q.rate_per_minute, 60.0)],
+            # Margins for the trip to Intuit: its windows count arrivals, ours count sends.
+            limits=[Limit(q.rate_per_second, 1.0, margin=0.05), Limit(q.rate_per_minute, 60.0, margin=0.25)],
             budget_key=f"quickbooks:{q.realm_id}",
             auth=auth,
             **QuickBooksConnector.client_options(),

@@ -85,7 +85,8 @@ def build_invoice_sync(hub: Hub, *, progress: ProgressSink | None = None,
     qbo, notion, orders = _parts(hub)
     spec = spec or sync_spec(hub)
     assert hub.sales is not None  # checked by _parts
-    budget = hub.upstreams.budget(f"quickbooks-batch:{qbo.realm_id}", [Limit(BATCHES_PER_MINUTE, 60.0)])
+    batches = Limit(BATCHES_PER_MINUTE, 60.0, margin=0.25)  # margin: Intuit counts arrivals, we count sends
+    budget = hub.upstreams.budget(f"quickbooks-batch:{qbo.realm_id}", [batches])
     return InvoiceSync(spec=spec, settings=hub.settings.sync, store=hub.store, sales=hub.sales,
                        directory=hub.directory, qbo=qbo, orders=OrderPages(notion, orders, spec),
                        batch_budget=budget, progress=progress, checkpoint=checkpoint)
