@@ -16,6 +16,7 @@ The lookup relies on Drive search seeing a file once it is created; Drive search
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -155,6 +156,14 @@ class GeneratedProposal:
                 "pdf_url": self.pdf.web_view_link}
 
 
+def quote_tag(key: str) -> str:
+    """The ``hubQuote`` tag of ``key``: the key itself, or its digest when Drive's 124-byte limit on an
+    appProperty (name + value) would refuse it (idempotency keys may have up to 200 characters)."""
+    if len("hubQuote") + len(key.encode()) <= 124:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
 class ProposalMaker:
     """Generates a quote's proposal from a Drive template, idempotently per key.
 
@@ -179,7 +188,7 @@ class ProposalMaker:
     @staticmethod
     def properties(key: str, quote: ProposalInput) -> dict[str, str]:
         """The Doc's ``appProperties`` (the PDF adds ``hubFormat=pdf``); ValueError if one is too long."""
-        properties = {"hubQuote": key, "hubEstimate": quote.quote_number,
+        properties = {"hubQuote": quote_tag(key), "hubEstimate": quote.quote_number,
                       "hubEstimateId": quote.estimate_id, "hubCustomerQboId": quote.customer_qbo_id,
                       "hubKind": PROPOSAL_KIND}
         for name, value in properties.items():
@@ -210,7 +219,8 @@ class ProposalMaker:
 
     async def _existing(self, key: str, quote: ProposalInput) -> tuple[DriveFile | None, DriveFile | None]:
         found = await self.drive.list_files(
-            dq.all_of(dq.not_trashed(), dq.app_properties({"hubQuote": key, "hubKind": PROPOSAL_KIND})),
+            dq.all_of(dq.not_trashed(),
+                      dq.app_properties({"hubQuote": quote_tag(key), "hubKind": PROPOSAL_KIND})),
             order_by="createdTime")  # should a race ever make two, the first one made wins
         for file in found:
             tagged = (file.app_properties.get("hubEstimate"), file.app_properties.get("hubCustomerQboId"))

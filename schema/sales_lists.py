@@ -17,7 +17,7 @@ from strawberry.types import Info
 from hub.sales import SalesIndex, SalesRecord
 from schema.ids import decode_cursor, encode_cursor, from_global_id
 from schema.sales_context import customer_refs, sales_of
-from schema.sales_types import Document, Invoice, Order, Quote, invoice_status
+from schema.sales_types import Document, Invoice, Order, Quote, invoice_status, quote_status
 from schema.sales_values import DocumentKind, InvoiceStatus, OrderStatus, QuoteStatus
 
 __all__ = [
@@ -198,17 +198,13 @@ async def quote_connection(
     statuses = _statuses(f.status)
     chosen = [
         r for r in records
-        if (statuses is None or _quote_status(r) in statuses)
+        if (statuses is None or quote_status(r) in statuses)
         and (f.number is None or r.get("number") == f.number)
         and _between(r.get("txn_date"), f.date_from, f.date_to)
     ]  # fmt: skip
     return _connection(
         QuoteConnection, Quote.of, ix, chosen, lambda r: _descending(r.get("txn_date")), first, after
     )
-
-
-def _quote_status(record: SalesRecord) -> str | None:
-    return record.get("status")
 
 
 # -- orders ------------------------------------------------------------------------------------

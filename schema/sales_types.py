@@ -36,7 +36,16 @@ from schema.types import Money, Node
 if TYPE_CHECKING:
     from schema.types import Customer
 
-__all__ = ["Document", "Invoice", "Order", "Payment", "Quote", "invoice_status", "sales_object"]
+__all__ = [
+    "Document",
+    "Invoice",
+    "Order",
+    "Payment",
+    "Quote",
+    "invoice_status",
+    "quote_status",
+    "sales_object",
+]
 
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.types")]
 
@@ -67,7 +76,7 @@ class Quote(Node):
 
     @strawberry.field
     def status(self) -> QuoteStatus | None:
-        value = self.record.get("status")
+        value = quote_status(self.record)
         return QuoteStatus(value) if value else None
 
     @strawberry.field
@@ -227,6 +236,16 @@ class Order(Node):
     @classmethod
     def of(cls, record: SalesRecord, ix: SalesIndex) -> Order:
         return cls(id=strawberry.ID(to_global_id("Order", record.external_id)), record=record, ix=ix)
+
+
+def quote_status(record: SalesRecord) -> str | None:
+    """The mirrored status, with a pending quote whose validity ran out since it was read: EXPIRED
+    (QuickBooks leaves it Pending, and change data capture never sends an unchanged estimate again)."""
+    value = record.get("status")
+    until = record.get("valid_until")
+    if value in ("DRAFT", "SENT") and until is not None and until < datetime.now(UTC).date():
+        return "EXPIRED"
+    return value  # type: ignore[no-any-return]
 
 
 def invoice_status(record: SalesRecord) -> str | None:

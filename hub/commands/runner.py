@@ -156,6 +156,13 @@ class CommandRunner:
             try:
                 output = await step.run(context)
             except (CommandValidationError, UpstreamFatal, UpstreamNotFound) as exc:
+                if done:
+                    # Earlier steps already wrote upstream: failing the key for good would leave them
+                    # orphaned and force a new key (a second estimate). Stay pending; a retry with the
+                    # same key (once the cause is fixed, e.g. the page shared) finishes the command.
+                    log.warning("command %s %s stopped at step %s: %s; retry with the same key",
+                                entry.kind, entry.key, step.name, exc.code)
+                    raise
                 await self.outbox.fail(entry.key, exc.code, str(exc))
                 log.info("command %s %s failed at step %s: %s", entry.kind, entry.key, step.name, exc.code)
                 raise

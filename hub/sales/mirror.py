@@ -66,22 +66,13 @@ class Mirror:
         return RecordRow.from_source(record, entity_type=kind, fields=ENTITIES[kind].encode(mapped.fields))
 
     async def save(self, rows: Sequence[RecordRow]) -> bool:
-        """Upsert ``rows``; True when any of them really changed what the mirror held."""
+        """Upsert ``rows``; True when there were any. Not "when they differ from the store": another
+        process (the CLI sync, a replica) may have written the same rows already, and this process's
+        index must still be rebuilt to see them."""
         if not rows:
             return False
-        changed = False
-        by_collection: dict[tuple[str, str], list[RecordRow]] = {}
-        for row in rows:
-            by_collection.setdefault((row.source, row.collection), []).append(row)
-        for (source, collection), group in by_collection.items():
-            known = await self.store.get_records(source, collection, [r.external_id for r in group])
-            for r in group:
-                k = known.get(r.external_id)
-                if k is None or (k.updated_at, k.fields, k.archived) != (r.updated_at, r.fields, r.archived):
-                    changed = True
-                    break
         await self.store.upsert_records(rows)
-        return changed
+        return True
 
     async def archive(self, source: str, collection: str, ids: Iterable[str], at: datetime) -> bool:
         known = await self.store.get_records(source, collection, list(ids))

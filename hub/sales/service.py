@@ -68,6 +68,7 @@ class SalesService:
         self._synced_at: dict[str, datetime] = {}
         self._index: SalesIndex | None = None
         self._index_lock = asyncio.Lock()
+        self._generation = 0  # bumped on every mirror change; an index built across a change is dropped
 
     def collection(self, kind: str) -> Collection | None:
         return next((c for c in self.mirror.collections if c[0] == kind), None)
@@ -116,23 +117,29 @@ class SalesService:
                 return exc
             self._synced_at[source] = started
             if changed:
-                self._index = None
+                self._invalidate()
             return None
 
     # -- the index -----------------------------------------------------------------------------
+
+    def _invalidate(self) -> None:
+        self._generation += 1
+        self._index = None
 
     async def index(self) -> SalesIndex:
         if (index := self._index) is not None:
             return index
         async with self._index_lock:
-            if self._index is None:
-                rows = []
-                for _, source, name in self.mirror.collections:
-                    rows += await self.store.list_records(source, name)
-                self._index = SalesIndex(
-                    (SalesRecord.of(r) for r in rows), clients_folder_id=self.clients_folder_id
-                )
-            return self._index
+            if self._index is not None:
+                return self._index
+            generation = self._generation
+            rows = []
+            for _, source, name in self.mirror.collections:
+                rows += await self.store.list_records(source, name)
+            index = SalesIndex((SalesRecord.of(r) for r in rows), clients_folder_id=self.clients_folder_id)
+            if generation == self._generation:  # else a write landed meanwhile: the next call rebuilds
+                self._index = index
+            return index
 
     # -- changes from outside ------------------------------------------------------------------
 
@@ -141,23 +148,40 @@ class SalesService:
         if source not in self._locks:
             return
         arrived = datetime.now(UTC)
-        if deleted:
+        if deleted and ids:
             names = [
                 name for _, _, name in self.mirror.of_source(source) if entity in (name, "page", "files")
             ]
+            gone = await self._confirm_gone(source, names, ids)
             for name in names:
-                if await self.mirror.archive(source, name, ids, arrived):
-                    self._index = None
+                if await self.mirror.archive(source, name, gone, arrived):
+                    self._invalidate()
         error = await self.refresh(source, newer_than=arrived)
         if error is not None:
             log.warning("refresh after a %s webhook failed: %s", source, error)
+
+    async def _confirm_gone(self, source: str, names: Sequence[str], ids: Sequence[str]) -> list[str]:
+        """The ids the source itself says are gone. A webhook is a signal, not the truth: a forged or
+        stale "deleted" must not hide a live order (the source is asked; QuickBooks' CDC does the same
+        for its deletions on the refresh that follows)."""
+        if source != "notion":
+            return list(ids)
+        reader = self.mirror.sources[source]
+        alive: set[str] = set()
+        try:
+            for name in names:
+                alive |= {r.external_id for r in await reader.get_records(name, list(ids)) if not r.archived}
+        except UpstreamError as exc:
+            log.warning("could not confirm a Notion deletion, nothing archived: %s", exc)
+            return []
+        return [i for i in ids if i not in alive]
 
     async def absorb(self, records: Iterable[SourceRecord]) -> list[SalesRecord]:
         """Records a write returned (or a live read fetched): into the mirror at once."""
         rows = [row for r in records if (row := self.mirror.row(r)) is not None]
         if rows:
             await self.mirror.save(rows)
-            self._index = None
+            self._invalidate()
         return [SalesRecord.of(r) for r in rows]
 
     async def fetch(self, kind: str, ids: Sequence[str]) -> dict[str, SalesRecord]:

@@ -54,9 +54,10 @@ def _amount(value: object) -> Decimal | None:
 
 
 def payment_state(invoice: SalesRecord, spec: InvoiceSyncSpec) -> tuple[str, Decimal] | None:
-    """``(payment status, amount paid)`` of an invoice, or None when it has no total or balance."""
+    """``(payment status, amount paid)`` of an invoice, or None when it has no total or balance, or was
+    voided (a void invoice has nothing to pay, which is not "Paid")."""
     total, balance = _amount(invoice.get("total")), _amount(invoice.get("balance"))
-    if total is None or balance is None:
+    if total is None or balance is None or invoice.get("status") == "VOID":
         return None
     names = spec.payment_statuses
     if balance <= 0:

@@ -47,9 +47,12 @@ class Steps:
         self.store = store
         self.calls: list[str] = []
         self.fail: BaseException | None = None
+        self.fail_first: BaseException | None = None
 
     async def first(self, ctx: StepContext) -> StepOutput:
         self.calls.append(f"first:{ctx.request_id}")
+        if self.fail_first is not None:
+            raise self.fail_first
         return StepOutput({"estimate": record("204", TotalAmt=Decimal("290.00"))}, {"number": "E-1067"})
 
     async def second(self, ctx: StepContext) -> StepOutput:
@@ -120,9 +123,11 @@ async def test_retryable_errors_and_crashes_leave_the_entry_to_resume(
     (UpstreamFatal("quickbooks", "Fault: Business Validation Error", vendor_code="6000"), "UPSTREAM_ERROR"),
     (UpstreamNotFound("notion", "no such page", status=404), "NOT_FOUND"),
 ])
-async def test_fatal_errors_fail_the_key_for_good(store: Store, error: Exception, code: str) -> None:
+async def test_fatal_errors_before_any_write_fail_the_key_for_good(
+    store: Store, error: Exception, code: str
+) -> None:
     steps = Steps(store)
-    steps.fail = error
+    steps.fail_first = error
     runner = CommandRunner(store.outbox)
     with pytest.raises(type(error)):
         await runner.run("k-1", "createQuote", {"a": 1}, steps.plan())
@@ -133,6 +138,25 @@ async def test_fatal_errors_fail_the_key_for_good(store: Store, error: Exception
 
     assert steps.calls == []
     assert (info.value.code, str(info.value), info.value.key) == (code, str(error), "k-1")
+
+
+@pytest.mark.parametrize("error", [
+    CommandValidationError("lines[0].item_ref", "QuickBooks has no item 999"),
+    UpstreamNotFound("notion", "no such page", status=404),
+])
+async def test_fatal_errors_after_a_write_keep_the_key_for_a_retry(store: Store, error: Exception) -> None:
+    """Failing the key would orphan the estimate already made and force a new key (a second one)."""
+    steps = Steps(store)
+    steps.fail = error
+    runner = CommandRunner(store.outbox)
+    with pytest.raises(type(error)):
+        await runner.run("k-1", "createQuote", {"a": 1}, steps.plan())
+    entry = await store.outbox.get("k-1")
+    assert entry is not None and entry.state == "pending" and list(entry.steps) == ["first"]
+
+    steps.fail, steps.calls = None, []  # the cause fixed (the page shared with the integration, say)
+    result = await runner.run("k-1", "createQuote", {"a": 1}, steps.plan())
+    assert steps.calls == ["second"] and set(result.records) == {"estimate", "deal"}
 
 
 async def test_a_key_held_by_another_runner_is_in_progress(store: Store) -> None:

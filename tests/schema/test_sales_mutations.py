@@ -208,3 +208,12 @@ async def test_the_generated_proposal_carries_the_quote_and_its_delivery_date(hu
     assert "$5,170.00" in text and "{{" not in text
     day = date.fromisoformat(delivery)
     assert f"{day:%B} {day.day}, {day.year}" in text
+
+
+async def test_a_long_idempotency_key_still_makes_and_finds_its_proposal(hub: HubUnderTest) -> None:
+    key = "crm-sync/" + "x" * 180  # 189 characters: too long for a Drive appProperty as it is
+    created = await create(hub, key)
+    assert created["__typename"] == "QuotePayload" and created["proposal"]["kind"] == "PROPOSAL", created
+    files = len(hub.sims["google_drive"].state.files)
+    again = await create(hub, key)
+    assert again["replayed"] is True and len(hub.sims["google_drive"].state.files) == files
