@@ -7,6 +7,7 @@ or by "Quote ID" (orders, at most one per estimate); Notion updates set absolute
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
@@ -89,6 +90,9 @@ class QuotePlans:
     def __init__(self, qbo: QuickBooksConnector, pages: SalesPages | None,
                  proposal: ProposalMaker | None, today: Callable[[], date]) -> None:
         self.qbo, self.pages, self.proposal, self.today = qbo, pages, proposal, today
+        # One order per estimate even when two keys accept it at once (in this process; across
+        # processes the Quote ID look-up is not atomic — see the issue 3 note).
+        self._order_locks: dict[str, asyncio.Lock] = {}
 
     def steps(self, kind: str, payload: dict[str, Any]) -> list[Step]:
         """The steps of a ``kind`` command (``createQuote``, ``acceptQuote``...), Notion ones only
@@ -241,9 +245,15 @@ class QuotePlans:
         return await self._update_deal(ctx, lambda _deal: won, deal)
 
     async def _create_order(self, ctx: StepContext) -> StepOutput:
-        p, estimate, deal = ctx.payload, ctx.record("estimate"), ctx.record("deal")
+        estimate, deal = ctx.record("estimate"), ctx.record("deal")
         assert estimate is not None
-        pages = self._pages()
+        async with self._order_locks.setdefault(estimate.external_id, asyncio.Lock()):
+            return await self._create_order_once(ctx, estimate, deal)
+
+    async def _create_order_once(
+        self, ctx: StepContext, estimate: SourceRecord, deal: SourceRecord | None
+    ) -> StepOutput:
+        p, pages = ctx.payload, self._pages()
         # At most one order per estimate: accepting again (any key) returns the first order.
         existing = await pages.find(pages.orders, estimate.external_id)
         if existing is not None:

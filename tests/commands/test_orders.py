@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -149,3 +150,14 @@ async def test_update_order_status_of_a_page_that_is_no_order(sales: Sales) -> N
     with pytest.raises(CommandValidationError, match="^order_page_id: no page .* in the Orders data source"):
         await sales.quotes.update_order_status("status-1", order_page_id=deal["id"], status="Sewing")
     assert text(sales.page(deal["id"]), "Stage") != "Sewing" and sales.upstream("notion", "page.update") == 0
+
+
+async def test_two_keys_accepting_one_estimate_at_once_make_one_order(sales: Sales) -> None:
+    estimate_id = seeded(sales, "Pending")
+    sales.sims["notion"].state.faults.set(latency_ms=5)  # both look up "Quote ID" before either creates
+    first, second = await asyncio.gather(
+        sales.quotes.accept_quote("accept-a", estimate_id=estimate_id),
+        sales.quotes.accept_quote("accept-b", estimate_id=estimate_id),
+    )
+    assert first.records["order"].external_id == second.records["order"].external_id
+    assert len(orders_for(sales, estimate_id)) == 1
