@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry.types import Info
@@ -65,11 +65,24 @@ def _latest(records: list[SalesRecord], key: str) -> list[SalesRecord]:
     return sorted(records, key=lambda r: (r.get(key) or far, r.external_id), reverse=True)
 
 
-@strawberry.type(description="A quote: a QuickBooks estimate with its Notion pipeline entry and proposal.")
-class Quote(Node):
+@strawberry.type
+class SalesObject(Node):
+    """What every sales object shares: its mirrored record, the request's index, provenance."""
+
     record: strawberry.Private[SalesRecord]
     ix: strawberry.Private[SalesIndex]
 
+    @strawberry.field(description="Where this came from, and when the hub last read it.")
+    def sources(self) -> list[Provenance]:
+        return provenance_of(self.record)
+
+    @classmethod
+    def of(cls, record: SalesRecord, ix: SalesIndex) -> Self:
+        return cls(id=strawberry.ID(to_global_id(cls.__name__, record.external_id)), record=record, ix=ix)
+
+
+@strawberry.type(description="A quote: a QuickBooks estimate with its Notion pipeline entry and proposal.")
+class Quote(SalesObject):
     @strawberry.field
     def number(self) -> str:
         return self.record.get("number") or ""
@@ -150,16 +163,9 @@ class Quote(Node):
     def sources(self) -> list[Provenance]:
         return provenance_of(self.record, self._deal())
 
-    @classmethod
-    def of(cls, record: SalesRecord, ix: SalesIndex) -> Quote:
-        return cls(id=strawberry.ID(to_global_id("Quote", record.external_id)), record=record, ix=ix)
-
 
 @strawberry.type(description="An order as the workshop tracks it in Notion, with its quote and invoices.")
-class Order(Node):
-    record: strawberry.Private[SalesRecord]
-    ix: strawberry.Private[SalesIndex]
-
+class Order(SalesObject):
     @strawberry.field
     def number(self) -> str:
         return self.record.get("number") or ""
@@ -229,14 +235,6 @@ class Order(Node):
     promised_date = promised_date_field()
     skipped_products = skipped_products_field()
 
-    @strawberry.field
-    def sources(self) -> list[Provenance]:
-        return provenance_of(self.record)
-
-    @classmethod
-    def of(cls, record: SalesRecord, ix: SalesIndex) -> Order:
-        return cls(id=strawberry.ID(to_global_id("Order", record.external_id)), record=record, ix=ix)
-
 
 def quote_status(record: SalesRecord) -> str | None:
     """The mirrored status, with a pending quote whose validity ran out since it was read: EXPIRED
@@ -258,10 +256,7 @@ def invoice_status(record: SalesRecord) -> str | None:
 
 
 @strawberry.type(description="A QuickBooks invoice with its payments.")
-class Invoice(Node):
-    record: strawberry.Private[SalesRecord]
-    ix: strawberry.Private[SalesIndex]
-
+class Invoice(SalesObject):
     @strawberry.field
     def number(self) -> str:
         return self.record.get("number") or ""
@@ -311,20 +306,9 @@ class Invoice(Node):
         ids = self.record.get("payment_refs") or []
         return [Payment.of(r, self.ix) for r in await sales_of(info).records(info, "payment", ids)]
 
-    @strawberry.field
-    def sources(self) -> list[Provenance]:
-        return provenance_of(self.record)
-
-    @classmethod
-    def of(cls, record: SalesRecord, ix: SalesIndex) -> Invoice:
-        return cls(id=strawberry.ID(to_global_id("Invoice", record.external_id)), record=record, ix=ix)
-
 
 @strawberry.type(description="A payment received in QuickBooks, applied to one or more invoices.")
-class Payment(Node):
-    record: strawberry.Private[SalesRecord]
-    ix: strawberry.Private[SalesIndex]
-
+class Payment(SalesObject):
     @strawberry.field
     def amount(self) -> Money | None:
         return money_of(self.record.get("amount"))
@@ -346,20 +330,9 @@ class Payment(Node):
     async def customer(self, info: Info) -> CustomerRef | None:
         return await _customer(info, "quickbooks", self.record.get("customer_ref"))
 
-    @strawberry.field
-    def sources(self) -> list[Provenance]:
-        return provenance_of(self.record)
-
-    @classmethod
-    def of(cls, record: SalesRecord, ix: SalesIndex) -> Payment:
-        return cls(id=strawberry.ID(to_global_id("Payment", record.external_id)), record=record, ix=ix)
-
 
 @strawberry.type(description="A Google Drive file: a proposal, a signed contract, or another document.")
-class Document(Node):
-    record: strawberry.Private[SalesRecord]
-    ix: strawberry.Private[SalesIndex]
-
+class Document(SalesObject):
     @strawberry.field
     def name(self) -> str:
         return self.record.get("name") or ""
@@ -385,14 +358,6 @@ class Document(Node):
     def quote(self) -> Quote | None:
         quotes = self.ix.by_number("quote", self.record.get("quote_number"))
         return Quote.of(quotes[0], self.ix) if quotes else None
-
-    @strawberry.field
-    def sources(self) -> list[Provenance]:
-        return provenance_of(self.record)
-
-    @classmethod
-    def of(cls, record: SalesRecord, ix: SalesIndex) -> Document:
-        return cls(id=strawberry.ID(to_global_id("Document", record.external_id)), record=record, ix=ix)
 
 
 _TYPES: dict[str, tuple[str, Any]] = {
